@@ -1,0 +1,133 @@
+import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from "type-graphql";
+import { IsInt, IsOptional, IsString, Max, Min } from "class-validator";
+import { invalidField } from "./errors";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export enum OrderDirection {
+  ASC = "ASC",
+  DESC = "DESC",
+}
+registerEnumType(OrderDirection, {
+  name: "OrderDirection",
+  description: "Sort direction.",
+  valuesConfig: { ASC: { description: "Oldest / smallest first." }, DESC: { description: "Newest / largest first." } },
+});
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, { nullable: true, description: `Page size: 0 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_PAGE_SIZE, { message: `first must not be greater than ${MAX_PAGE_SIZE}` })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: "Return the items after this cursor (an `endCursor` or edge `cursor` of the same query)." })
+  @IsOptional()
+  @IsString()
+  after?: string | null;
+}
+
+@ObjectType({ description: "Relay page information." })
+export class PageInfo {
+  @Field({ description: "More items follow this page." })
+  hasNextPage: boolean;
+
+  @Field({ description: "Items precede this page (true whenever `after` was given)." })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the first edge; null on an empty page." })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true, description: "Cursor of the last edge; pass it as `after` for the next page." })
+  endCursor: string | null;
+}
+
+/**
+ * A keyset position: the sort key's value and the id of the last row seen, tagged with the
+ * ordering it belongs to so that a cursor from one ordering is refused by another.
+ */
+export interface CursorKey {
+  order: string;
+  value: string | null;
+  id: string;
+}
+
+export function encodeCursor(key: CursorKey): string {
+  return Buffer.from(JSON.stringify([key.order, key.value, key.id])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, order: string, path = "after"): CursorKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalidField(path, "is not a valid cursor");
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 3 ||
+    typeof parsed[2] !== "string" ||
+    (parsed[1] !== null && (typeof parsed[1] !== "string" || Number.isNaN(Date.parse(parsed[1]))))
+  ) {
+    throw invalidField(path, "is not a valid cursor");
+  }
+  if (parsed[0] !== order) throw invalidField(path, "belongs to a different ordering");
+  return { order, value: parsed[1], id: parsed[2] };
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/** Builds `XConnection` / `XEdge` types for a node type. `totalCount` is counted only when asked for. */
+export function ConnectionType<T extends object>(name: string, nodeType: ClassType<T>) {
+  @ObjectType(`${name}Edge`, { description: `An edge in a ${name} connection.` })
+  class EdgeType implements Edge<T> {
+    @Field({ description: "Opaque cursor of this edge." })
+    cursor: string;
+
+    @Field(() => nodeType, { description: "The item." })
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
+  class Connection {
+    @Field(() => [EdgeType], { description: "The items of this page, in order." })
+    edges: EdgeType[];
+
+    @Field(() => PageInfo, { description: "Where this page stands." })
+    pageInfo: PageInfo;
+
+    constructor(
+      edges: EdgeType[],
+      pageInfo: PageInfo,
+      private readonly count: () => Promise<number>,
+    ) {
+      this.edges = edges;
+      this.pageInfo = pageInfo;
+    }
+
+    @Field(() => Int, { description: "Number of items matching the filter across all pages." })
+    totalCount(): Promise<number> {
+      return this.count();
+    }
+  }
+  return Connection;
+}
+
+/** Turns `first + 1` fetched rows into a page. */
+export function toPage<T>(rows: T[], first: number, after: string | null | undefined, cursorOf: (row: T) => string) {
+  const hasNextPage = rows.length > first;
+  const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOf(node), node }));
+  const pageInfo: PageInfo = {
+    hasNextPage,
+    hasPreviousPage: !!after,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
+  };
+  return { edges, pageInfo };
+}

@@ -1,0 +1,73 @@
+import "reflect-metadata";
+import { DataSource, type DataSourceOptions } from "typeorm";
+import { PGlite } from "@electric-sql/pglite";
+import type { AppConfig } from "../config";
+import { Lead } from "../leads/lead.entity";
+import { FollowUpDetail } from "../leads/follow-up-detail.entity";
+import { StatusLog } from "../leads/status-log.entity";
+import { LeadReason } from "../leads/lead-reason.entity";
+import { LeadSubStatus } from "../leads/lead-sub-status.entity";
+import { Followup } from "../followups/followup.entity";
+import { embeddedPgModule } from "./embedded-driver";
+import { migrations } from "./migrations";
+import { SqlCounter } from "./sql-counter";
+
+export const entities = [Lead, FollowUpDetail, StatusLog, LeadReason, LeadSubStatus, Followup];
+
+export interface Database {
+  dataSource: DataSource;
+  /** Closes the pool and, for the embedded database, PGlite itself (flushing it to DATA_DIR). */
+  close(): Promise<void>;
+}
+
+type DbConfig = Pick<AppConfig, "databaseUrl" | "dataDir" | "dbPoolSize"> & { statementTimeoutMs?: number };
+
+/** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never on. */
+export function baseOptions(): Pick<DataSourceOptions, "entities" | "migrations" | "synchronize" | "migrationsTransactionMode"> {
+  return { entities, migrations, synchronize: false, migrationsTransactionMode: "each" };
+}
+
+/** Builds the DataSource for the configured database; `open()` initializes it. */
+export function createDatabase(config: DbConfig): Database {
+  const logger = new SqlCounter();
+  if (config.databaseUrl) {
+    const dataSource = new DataSource({
+      type: "postgres",
+      url: config.databaseUrl,
+      poolSize: config.dbPoolSize,
+      applicationName: "leads-gateway",
+      logger,
+      extra: config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {},
+      ...baseOptions(),
+    });
+    return { dataSource, close: async () => void (dataSource.isInitialized && (await dataSource.destroy())) };
+  }
+
+  const pglite = config.dataDir === "memory" ? new PGlite() : new PGlite(config.dataDir);
+  const dataSource = new DataSource({
+    type: "postgres",
+    driver: embeddedPgModule(pglite),
+    logger,
+    // PGlite ships neither uuid-ossp nor pgcrypto; ids are made by the app.
+    installExtensions: false,
+    ...baseOptions(),
+  });
+  return {
+    dataSource,
+    close: async () => {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+export async function openDatabase(config: DbConfig): Promise<Database> {
+  const db = createDatabase(config);
+  try {
+    await db.dataSource.initialize();
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return db;
+}

@@ -1,0 +1,123 @@
+import type { DataSource } from "typeorm";
+import type { Principal } from "../auth/scopes";
+import { conflict, failedPrecondition, invalidField, notFound, versionConflict } from "../common/errors";
+import { newId } from "../common/ids";
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
+import { Lead } from "../leads/lead.entity";
+import { LeadStatus } from "../leads/lead.enums";
+import { Followup } from "./followup.entity";
+import { FollowupStatus } from "./followup.enums";
+import type { CreateFollowupInput, UpdateFollowupInput } from "./followup.inputs";
+import type { FollowupPayload } from "./followup.payload";
+import type { FollowupFilter } from "./followup.query-inputs";
+
+const ORDER_KEY = "CREATED_ON:DESC";
+
+/** Fields of UpdateFollowupInput that are copied to the followup when given. */
+const UPDATABLE = [
+  "status",
+  "type",
+  "callDate",
+  "scheduledAt",
+  "summary",
+  "notes",
+  "callId",
+  "recordingUrl",
+  "durationMs",
+  "phoneNumber",
+  "direction",
+  "disconnectionReason",
+  "isRetry",
+] as const satisfies ReadonlyArray<keyof UpdateFollowupInput & keyof Followup>;
+
+/** GetBill followups: activities on a lead whose parent lead never changes. */
+export class FollowupService {
+  constructor(private readonly ds: DataSource) {}
+
+  get(principal: Principal, id: string): Promise<Followup | null> {
+    return this.ds.getRepository(Followup).findOneBy({ id, orgId: principal.org });
+  }
+
+  async list(principal: Principal, filter: FollowupFilter | null | undefined, first?: number | null, after?: string | null) {
+    const size = first ?? DEFAULT_PAGE_SIZE;
+    const f = filter ?? {};
+    const filtered = this.ds.getRepository(Followup).createQueryBuilder("f").where("f.orgId = :org", { org: principal.org });
+    if (f.leadId != null) filtered.andWhere("f.leadId = :leadId", { leadId: f.leadId });
+    if (f.status?.length) filtered.andWhere("f.status IN (:...statuses)", { statuses: f.status });
+    if (f.type?.length) filtered.andWhere("f.type IN (:...types)", { types: f.type });
+    if (f.scheduledAfter) filtered.andWhere("f.scheduledAt > :scheduledAfter", { scheduledAfter: f.scheduledAfter });
+    if (f.scheduledBefore) filtered.andWhere("f.scheduledAt < :scheduledBefore", { scheduledBefore: f.scheduledBefore });
+
+    const page = filtered.clone();
+    if (after) {
+      const cursor = decodeCursor(after, ORDER_KEY);
+      if (cursor.value === null) throw invalidField("after", "is not a valid cursor");
+      page.andWhere("(f.created_on, f.id) < (:cursorValue, :cursorId)", { cursorValue: new Date(cursor.value), cursorId: cursor.id });
+    }
+    const rows = await page.orderBy("f.createdOn", "DESC").addOrderBy("f.id", "DESC").limit(size + 1).getMany();
+    const cursorOf = (row: Followup) => encodeCursor({ order: ORDER_KEY, value: row.createdOn.toISOString(), id: row.id });
+    return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
+  }
+
+  async create(principal: Principal, input: CreateFollowupInput): Promise<FollowupPayload> {
+    const now = new Date();
+    const followup = await this.ds.transaction(async (tx) => {
+      const lead = await tx.findOne(Lead, { where: { id: input.leadId, orgId: principal.org }, select: { id: true, status: true } });
+      if (!lead) throw invalidField("input.leadId", "is not a lead of this org");
+      if (lead.status === LeadStatus.DELETED) throw failedPrecondition("The lead is DELETED; followups cannot be added");
+      const followup = Object.assign(new Followup(), {
+        id: newId("followup"),
+        orgId: principal.org,
+        leadId: lead.id,
+        status: input.status ?? FollowupStatus.ON_HOLD,
+        type: input.type,
+        callDate: input.callDate ?? null,
+        scheduledAt: input.scheduledAt ?? null,
+        summary: input.summary ?? null,
+        notes: input.notes ?? null,
+        callId: input.callId ?? null,
+        recordingUrl: input.recordingUrl ?? null,
+        durationMs: input.durationMs ?? null,
+        phoneNumber: input.phoneNumber ?? null,
+        direction: input.direction ?? null,
+        disconnectionReason: input.disconnectionReason ?? null,
+        isRetry: input.isRetry ?? false,
+        createdOn: now,
+        createdBy: principal.actor,
+        lastUpdatedOn: now,
+        lastUpdatedBy: principal.actor,
+        version: 1,
+      } satisfies Omit<Followup, "lead">);
+      await tx.insert(Followup, followup);
+      return followup;
+    });
+    return { followup, warnings: [] };
+  }
+
+  async update(principal: Principal, id: string, input: UpdateFollowupInput): Promise<FollowupPayload> {
+    const changes: Partial<Followup> = {};
+    for (const key of UPDATABLE) if (input[key] !== undefined) Object.assign(changes, { [key]: input[key] });
+    if (Object.keys(changes).length === 0) throw invalidField("input", "give at least one field to change");
+    const now = new Date();
+    const followup = await this.ds.transaction(async (tx) => {
+      const current = await tx
+        .getRepository(Followup)
+        .createQueryBuilder("f")
+        .setLock("pessimistic_write")
+        .where("f.id = :id AND f.orgId = :org", { id, org: principal.org })
+        .getOne();
+      if (!current) throw notFound("Followup");
+      if (input.expectedVersion != null && input.expectedVersion !== current.version)
+        throw versionConflict(input.expectedVersion, current.version);
+      const result = await tx
+        .createQueryBuilder()
+        .update(Followup)
+        .set({ ...changes, lastUpdatedOn: now, lastUpdatedBy: principal.actor, version: () => "version + 1" })
+        .where("id = :id AND org_id = :org AND version = :version", { id, org: principal.org, version: current.version })
+        .execute();
+      if (result.affected !== 1) throw conflict("The followup was changed concurrently; retry");
+      return Object.assign(current, changes, { lastUpdatedOn: now, lastUpdatedBy: principal.actor, version: current.version + 1 });
+    });
+    return { followup, warnings: [] };
+  }
+}

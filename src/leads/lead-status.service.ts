@@ -1,0 +1,122 @@
+import { DataSource, QueryFailedError, type EntityManager } from "typeorm";
+import type { Principal } from "../auth/scopes";
+import { conflict, failedPrecondition, invalidField } from "../common/errors";
+import { newId } from "../common/ids";
+import { Lead } from "./lead.entity";
+import { LeadStatus } from "./lead.enums";
+import { LeadReason } from "./lead-reason.entity";
+import { LeadSubStatus } from "./lead-sub-status.entity";
+import { StatusLog } from "./status-log.entity";
+import type { UpdateLeadStatusInput } from "./lead.inputs";
+import type { LeadPayload } from "./lead.payload";
+import { lockLead, writeLead } from "./lead.repository";
+
+const CLOSED: ReadonlySet<LeadStatus> = new Set([LeadStatus.WON, LeadStatus.LOST]);
+
+/**
+ * Capillary's status rules: WON and LOST are closed and may only become DELETED; DELETED is
+ * final; setting the status and sub-status the lead already has is a duplicate. Returns the
+ * reason the change is refused, or null when it is allowed.
+ */
+export function statusChangeRefusal(
+  from: { status: LeadStatus; subStatus: string | null },
+  to: { status: LeadStatus; subStatus: string | null },
+): string | null {
+  if (from.status === LeadStatus.DELETED) return "The lead is DELETED; its status cannot change";
+  if (CLOSED.has(from.status) && to.status !== LeadStatus.DELETED)
+    return `The lead is closed (${from.status}); it can only become DELETED`;
+  if (from.status === to.status && (from.subStatus ?? null) === (to.subStatus ?? null))
+    return `Duplicate status: the lead already has this status and sub-status`;
+  return null;
+}
+
+/** Status changes with their log, and the org's reasons and sub-statuses. */
+export class LeadStatusService {
+  constructor(private readonly ds: DataSource) {}
+
+  async updateLeadStatus(principal: Principal, id: string, input: UpdateLeadStatusInput): Promise<LeadPayload> {
+    const now = new Date();
+    const lead = await this.ds.transaction(async (tx) => {
+      const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
+      const reason = await tx.findOneBy(LeadReason, { id: input.reasonId, orgId: principal.org });
+      if (!reason) throw invalidField("input.reasonId", "is not a reason of this org");
+      const subStatus = input.subStatus ?? null;
+      await this.assertSubStatusDefined(tx, principal.org, input.status, subStatus, "input.subStatus");
+      const refusal = statusChangeRefusal(lead, { status: input.status, subStatus });
+      if (refusal) throw failedPrecondition(refusal);
+
+      const previousStatus = lead.status;
+      await writeLead(tx, lead, { changes: { status: input.status, subStatus } }, principal.actor, now);
+      await this.appendLog(tx, lead, {
+        previousStatus,
+        reasonId: reason.id,
+        reason: reason.reason,
+        createdBy: input.createdBy ?? principal.actor,
+        createdOn: input.createdOn ?? now,
+      });
+      return lead;
+    });
+    return { lead, warnings: [] };
+  }
+
+  async assertSubStatusDefined(tx: EntityManager, org: string, status: LeadStatus, subStatus: string | null, path: string) {
+    if (subStatus === null) return;
+    const found = await tx.existsBy(LeadSubStatus, { orgId: org, status, subStatus });
+    if (!found) throw invalidField(path, `is not a sub-status defined for ${status} (see createLeadSubStatus)`);
+  }
+
+  /** Appends the lead's current status to its log, in the caller's transaction. */
+  async appendLog(
+    tx: EntityManager,
+    lead: Lead,
+    entry: Pick<StatusLog, "previousStatus" | "reasonId" | "reason" | "createdBy" | "createdOn">,
+  ): Promise<void> {
+    await tx.insert(StatusLog, {
+      id: newId("statusLog"),
+      orgId: lead.orgId,
+      leadId: lead.id,
+      userId: lead.userId,
+      status: lead.status,
+      subStatus: lead.subStatus,
+      ...entry,
+    });
+  }
+
+  listReasons(principal: Principal): Promise<LeadReason[]> {
+    return this.ds.getRepository(LeadReason).find({ where: { orgId: principal.org }, order: { reason: "ASC" } });
+  }
+
+  listSubStatuses(principal: Principal, status?: LeadStatus | null): Promise<LeadSubStatus[]> {
+    return this.ds.getRepository(LeadSubStatus).find({
+      where: { orgId: principal.org, ...(status ? { status } : {}) },
+      order: { status: "ASC", subStatus: "ASC" },
+    });
+  }
+
+  async createReason(principal: Principal, text: string): Promise<LeadReason> {
+    const reason = Object.assign(new LeadReason(), { id: newId("reason"), orgId: principal.org, reason: text.trim() });
+    if (!reason.reason) throw invalidField("reason", "must not be blank");
+    await this.insertUnique(() => this.ds.getRepository(LeadReason).insert(reason), "This reason already exists in the org");
+    return reason;
+  }
+
+  async createSubStatus(principal: Principal, status: LeadStatus, name: string): Promise<LeadSubStatus> {
+    const subStatus = Object.assign(new LeadSubStatus(), { orgId: principal.org, status, subStatus: name.trim() });
+    if (!subStatus.subStatus) throw invalidField("subStatus", "must not be blank");
+    await this.insertUnique(
+      () => this.ds.getRepository(LeadSubStatus).insert(subStatus),
+      `This sub-status already exists for ${status} in the org`,
+    );
+    return subStatus;
+  }
+
+  /** Uniqueness is the database's job (a unique index); its violation becomes CONFLICT. */
+  private async insertUnique(insert: () => Promise<unknown>, message: string): Promise<void> {
+    try {
+      await insert();
+    } catch (err) {
+      if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === "23505") throw conflict(message);
+      throw err;
+    }
+  }
+}

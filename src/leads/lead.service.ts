@@ -1,0 +1,206 @@
+import { Brackets, DataSource, type SelectQueryBuilder } from "typeorm";
+import type { Principal } from "../auth/scopes";
+import { badInput, invalidField } from "../common/errors";
+import { newId } from "../common/ids";
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, OrderDirection, toPage } from "../common/pagination";
+import type { Warning } from "../common/warning";
+import { Lead } from "./lead.entity";
+import { LeadStatus, LeadType } from "./lead.enums";
+import type { CreateLeadInput, UpdateLeadInput } from "./lead.inputs";
+import type { LeadPayload } from "./lead.payload";
+import { LeadOrderField, type LeadFilter, type LeadOrder } from "./lead.query-inputs";
+import { lockLead, writeLead, type LeadChanges } from "./lead.repository";
+import { reschedule, strategiesDisabled, type Schedule } from "./follow-up-schedule";
+import type { LeadStatusService } from "./lead-status.service";
+
+/** The columns each ordering sorts by; `id` breaks ties so that the keyset is total. */
+const ORDER_COLUMNS: Record<LeadOrderField, { property: keyof Lead; column: string; nullable: boolean }> = {
+  [LeadOrderField.CREATED_ON]: { property: "createdOn", column: "created_on", nullable: false },
+  [LeadOrderField.LAST_UPDATED_ON]: { property: "lastUpdatedOn", column: "last_updated_on", nullable: false },
+  [LeadOrderField.NEXT_FOLLOW_UP]: { property: "nextFollowUp", column: "next_follow_up", nullable: true },
+};
+
+/** Fields of UpdateLeadInput that change something (`expectedVersion` alone does not). */
+const UPDATABLE: ReadonlyArray<keyof UpdateLeadInput> = [
+  "extendedFields",
+  "owner",
+  "email",
+  "timezone",
+  "followUpConfig",
+  "followUpStep",
+  "useStrategiesForFollowUps",
+];
+
+export class LeadService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly statuses: LeadStatusService,
+  ) {}
+
+  get(principal: Principal, id: string): Promise<Lead | null> {
+    return this.ds.getRepository(Lead).findOneBy({ id, orgId: principal.org });
+  }
+
+  async list(principal: Principal, filter: LeadFilter | null | undefined, orderBy: LeadOrder | null | undefined, first?: number | null, after?: string | null) {
+    const field = orderBy?.field ?? LeadOrderField.CREATED_ON;
+    const direction = orderBy?.direction ?? OrderDirection.DESC;
+    const order = ORDER_COLUMNS[field];
+    const orderKey = `${field}:${direction}`;
+    const size = first ?? DEFAULT_PAGE_SIZE;
+
+    const filtered = this.filtered(principal, filter ?? {});
+    const page = filtered.clone();
+    if (after) this.applyCursor(page, decodeCursor(after, orderKey), order, direction);
+    const dir = direction === OrderDirection.ASC ? "ASC" : "DESC";
+    const rows = await page
+      .orderBy(`lead.${order.property}`, dir, order.nullable ? "NULLS LAST" : undefined)
+      .addOrderBy("lead.id", dir)
+      .limit(size + 1)
+      .getMany();
+
+    const cursorOf = (lead: Lead) => {
+      const value = lead[order.property] as Date | null;
+      return encodeCursor({ order: orderKey, value: value ? value.toISOString() : null, id: lead.id });
+    };
+    return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
+  }
+
+  private filtered(principal: Principal, filter: LeadFilter): SelectQueryBuilder<Lead> {
+    const qb = this.ds.getRepository(Lead).createQueryBuilder("lead").where("lead.orgId = :org", { org: principal.org });
+    if (filter.status?.length) qb.andWhere("lead.status IN (:...statuses)", { statuses: filter.status });
+    else qb.andWhere("lead.status <> :deleted", { deleted: LeadStatus.DELETED });
+    if (filter.type?.length) qb.andWhere("lead.type IN (:...types)", { types: filter.type });
+    if (filter.subStatus != null) qb.andWhere("lead.subStatus = :subStatus", { subStatus: filter.subStatus });
+    if (filter.owner != null) qb.andWhere("lead.owner = :owner", { owner: filter.owner });
+    if (filter.userId != null) qb.andWhere("lead.userId = :userId", { userId: filter.userId });
+    if (filter.orgSourceId != null) qb.andWhere("lead.orgSourceId = :orgSourceId", { orgSourceId: filter.orgSourceId });
+    if (filter.createdAfter) qb.andWhere("lead.createdOn > :createdAfter", { createdAfter: filter.createdAfter });
+    if (filter.createdBefore) qb.andWhere("lead.createdOn < :createdBefore", { createdBefore: filter.createdBefore });
+    if (filter.updatedAfter) qb.andWhere("lead.lastUpdatedOn > :updatedAfter", { updatedAfter: filter.updatedAfter });
+    if (filter.updatedBefore) qb.andWhere("lead.lastUpdatedOn < :updatedBefore", { updatedBefore: filter.updatedBefore });
+    if (filter.nextFollowUpBefore)
+      qb.andWhere("lead.nextFollowUp < :nextFollowUpBefore", { nextFollowUpBefore: filter.nextFollowUpBefore });
+    return qb;
+  }
+
+  /** Rows strictly after the cursor in the ordering; NULL sort keys come last in both directions. */
+  private applyCursor(
+    qb: SelectQueryBuilder<Lead>,
+    cursor: { value: string | null; id: string },
+    order: { property: keyof Lead; column: string; nullable: boolean },
+    direction: OrderDirection,
+  ) {
+    const cmp = direction === OrderDirection.ASC ? ">" : "<";
+    const col = `lead.${order.column}`;
+    const params = { cursorValue: cursor.value ? new Date(cursor.value) : null, cursorId: cursor.id };
+    if (cursor.value === null) {
+      qb.andWhere(`${col} IS NULL AND lead.id ${cmp} :cursorId`, params);
+    } else if (!order.nullable) {
+      qb.andWhere(`(${col}, lead.id) ${cmp} (:cursorValue, :cursorId)`, params);
+    } else {
+      qb.andWhere(
+        new Brackets((b) =>
+          b.where(`(${col}, lead.id) ${cmp} (:cursorValue, :cursorId)`, params).orWhere(`${col} IS NULL`),
+        ),
+      );
+    }
+  }
+
+  async create(principal: Principal, input: CreateLeadInput): Promise<LeadPayload> {
+    const now = new Date();
+    const status = input.status ?? LeadStatus.OPEN;
+    if (status === LeadStatus.DELETED) throw invalidField("input.status", "cannot be DELETED for a new lead");
+    const scheduleGiven = input.followUpConfig !== undefined || input.followUpStep !== undefined;
+    if (scheduleGiven && input.nextFollowUp)
+      throw invalidField("input.nextFollowUp", "is set by the follow-up schedule; give either nextFollowUp or followUpStep/followUpConfig");
+    const schedule = this.scheduleOrThrow({ followUpStep: null, followUpConfig: [] }, input, now) ?? {
+      followUpStep: null,
+      followUpConfig: [],
+      nextFollowUp: input.nextFollowUp ?? null,
+    };
+
+    const lead = Object.assign(new Lead(), {
+      id: newId("lead"),
+      orgId: principal.org,
+      userId: input.userId ?? null,
+      type: input.type ?? LeadType.SKU,
+      leadFor: input.leadFor,
+      status,
+      subStatus: input.subStatus ?? null,
+      owner: input.owner ?? null,
+      email: input.email ?? null,
+      timezone: input.timezone ? canonicalTimeZone(input.timezone) : null,
+      extendedFields: withoutNulls(input.extendedFields ?? {}),
+      lastFollowUp: null,
+      ...schedule,
+      useStrategiesForFollowUps: input.useStrategiesForFollowUps ?? false,
+      orgSourceId: input.orgSourceId ?? null,
+      createdOn: now,
+      createdBy: principal.actor,
+      lastUpdatedOn: now,
+      lastUpdatedBy: principal.actor,
+      version: 1,
+    } satisfies Omit<Lead, "followUpState">);
+
+    await this.ds.transaction(async (tx) => {
+      await this.statuses.assertSubStatusDefined(tx, principal.org, status, lead.subStatus, "input.subStatus");
+      await tx.insert(Lead, lead);
+      await this.statuses.appendLog(tx, lead, {
+        previousStatus: null,
+        reasonId: null,
+        reason: null,
+        createdBy: principal.actor,
+        createdOn: now,
+      });
+    });
+    return { lead, warnings: strategyWarnings(lead) };
+  }
+
+  async update(principal: Principal, id: string, input: UpdateLeadInput): Promise<LeadPayload> {
+    if (!UPDATABLE.some((key) => input[key] !== undefined))
+      throw badInput({ input: ["give at least one field to change"] });
+    const now = new Date();
+    const lead = await this.ds.transaction(async (tx) => {
+      const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
+      const changes: LeadChanges = {};
+      if (input.owner !== undefined) changes.owner = input.owner;
+      if (input.email !== undefined) changes.email = input.email;
+      if (input.timezone !== undefined) changes.timezone = input.timezone === null ? null : canonicalTimeZone(input.timezone);
+      if (input.useStrategiesForFollowUps !== undefined) changes.useStrategiesForFollowUps = input.useStrategiesForFollowUps;
+      const schedule = this.scheduleOrThrow(lead, input, now);
+      if (schedule) Object.assign(changes, schedule);
+      return writeLead(tx, lead, { changes, extendedFields: input.extendedFields }, principal.actor, now);
+    });
+    return { lead, warnings: strategyWarnings(lead) };
+  }
+
+  private scheduleOrThrow(
+    current: Pick<Schedule, "followUpStep" | "followUpConfig">,
+    input: Pick<UpdateLeadInput, "followUpStep" | "followUpConfig">,
+    now: Date,
+  ): Schedule | null {
+    const result = reschedule(current, input, now);
+    if (result && "errors" in result) throw badInput(result.errors);
+    return result;
+  }
+}
+
+function strategyWarnings(lead: Lead): Warning[] {
+  if (!strategiesDisabled(lead.followUpConfig, lead.useStrategiesForFollowUps)) return [];
+  return [
+    {
+      code: "STRATEGIES_DISABLED",
+      message: "Some steps have strategyIds, but useStrategiesForFollowUps is false: the strategies will not be used.",
+      field: "input.useStrategiesForFollowUps",
+    },
+  ];
+}
+
+function withoutNulls(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
+}
+
+/** `america/new_york` → `America/New_York`; the input was validated as an IANA name already. */
+function canonicalTimeZone(name: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+}
