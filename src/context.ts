@@ -35,14 +35,11 @@ export function createContext(deps: ContextDeps, authorization: string | undefin
       }
     }
   }
-  let loaders: Loaders | undefined;
   return {
     auth,
     authError,
     services: deps.services,
-    // Resolvers that load are all behind @Authorized, so `auth` is set whenever this is read.
-    get loaders() {
-      return (loaders ??= createLoaders(deps.dataSource, auth!.org));
-    },
+    // Without a caller the loaders are never reached (every resolver that loads is @Authorized).
+    loaders: createLoaders(deps.dataSource, auth?.org ?? ""),
   };
 }

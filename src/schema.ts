@@ -8,10 +8,15 @@ import { FollowupResolver } from "./followups/followup.resolver";
 import { LeadResolver } from "./leads/lead.resolver";
 
 /** The one schema: served by the app, emitted to schema.graphql, used by the tests. */
-export function buildAppSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [ViewerResolver, LeadResolver, FollowupResolver],
     authChecker,
     validateFn: validateArgs,
   });
+  // type-graphql has no option for the root types' descriptions.
+  schema.getQueryType()!.description = "Reads. Every query needs a bearer token; each names the scope it needs.";
+  schema.getMutationType()!.description =
+    "Writes. Each is one transaction, bumps the version of what it changes and returns a payload with warnings.";
+  return schema;
 }

@@ -81,7 +81,8 @@ function describeReason(reason: string): string {
   let m: RegExpExecArray | null;
   if ((m = /^Expected type "(\w+)"/.exec(reason))) return `Expected a value of type "${m[1]}".`;
   if ((m = /does not exist in "(\w+)" enum/.exec(reason))) return `Expected a value of the "${m[1]}" enum.`;
-  if ((m = /^(\w+) cannot represent/.exec(reason))) return `Expected a value of type "${m[1]}".`;
+  // graphql-scalars' DateTimeISO reports itself as "DateTime"
+  if ((m = /^(\w+) cannot represent/.exec(reason))) return `Expected a value of type "${m[1] === "DateTime" ? "DateTimeISO" : m[1]}".`;
   if ((m = /^(Field "\w+" (?:of required type "[\w![\]]+" was not provided|is not defined by type "\w+"))/.exec(reason)))
     return `${m[1]}.`;
   if ((m = /^(Expected non-nullable type "[\w![\]]+" not to be null)/.exec(reason))) return `${m[1]}.`;

@@ -47,7 +47,7 @@ export async function writeLead(tx: EntityManager, lead: Lead, write: LeadWrite,
     .set(set)
     .where("id = :id AND org_id = :org AND version = :version")
     .setParameters(params)
-    .returning(["extended_fields"])
+    .returning("extended_fields")
     .execute();
   if (result.affected !== 1) throw conflict("The lead was changed concurrently; retry");
   const rows = (Array.isArray(result.raw[0]) ? result.raw[0] : result.raw) as Array<{ extended_fields: Record<string, unknown> }>;
