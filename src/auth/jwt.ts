@@ -2,7 +2,9 @@ import jwt from "jsonwebtoken";
 import { unauthenticated } from "../common/errors";
 import { SCOPES, type Principal } from "./scopes";
 
-const MAX_CLAIM_LENGTH = 128;
+/** The widest values the columns storing them take: `org_id` varchar(64), `created_by` varchar(128). */
+const MAX_ORG_LENGTH = 64;
+const MAX_SUB_LENGTH = 128;
 
 /** Verifies an HS256 token (signature, `exp`) and reads `sub`, `org` and `scope` from it. */
 export function verifyToken(token: string, secret: string): Principal {
@@ -15,13 +17,14 @@ export function verifyToken(token: string, secret: string): Principal {
   }
   if (typeof claims === "string") throw unauthenticated("The token is not valid");
   const { sub, org, scope } = claims as { sub?: unknown; org?: unknown; scope?: unknown };
-  if (!isClaim(sub) || !isClaim(org)) throw unauthenticated("The token must carry `sub` and `org` claims");
+  if (!isClaim(sub, MAX_SUB_LENGTH) || !isClaim(org, MAX_ORG_LENGTH))
+    throw unauthenticated(`The token must carry \`sub\` (at most ${MAX_SUB_LENGTH} characters) and \`org\` (at most ${MAX_ORG_LENGTH}) claims`);
   const scopes = typeof scope === "string" ? scope.split(" ").filter(Boolean) : [];
   return { actor: sub, org, scopes: new Set(scopes) };
 }
 
-function isClaim(value: unknown): value is string {
-  return typeof value === "string" && value.length > 0 && value.length <= MAX_CLAIM_LENGTH;
+function isClaim(value: unknown, maxLength: number): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= maxLength;
 }
 
 export interface TokenClaims {

@@ -1,4 +1,4 @@
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AuthenticationError, AuthorizationError } from "type-graphql";
 import { DomainError } from "./errors";
@@ -41,16 +41,18 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 
   const code = formatted.extensions?.code;
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && original === error) {
-    return sanitizeRequestError(formatted, code);
+    return sanitizeRequestError(formatted, code, error);
   }
 
   logger.error({ err: original, path: formatted.path }, "unexpected error");
   return { ...base, message: INTERNAL_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } };
 }
 
-function sanitizeRequestError(formatted: GraphQLFormattedError, code: string): GraphQLFormattedError {
+function sanitizeRequestError(formatted: GraphQLFormattedError, code: string, error: unknown): GraphQLFormattedError {
   const base = { locations: formatted.locations, path: formatted.path };
-  const coercion = parseVariableError(formatted.message);
+  // A coercion error's `originalError` is the bare reason that graphql-js appended to the message.
+  const reason = error instanceof GraphQLError ? error.originalError?.message : undefined;
+  const coercion = parseVariableError(formatted.message, reason);
   if (coercion) {
     const where = coercion.path ?? `$${coercion.variable}`;
     return {
@@ -65,34 +67,55 @@ function sanitizeRequestError(formatted: GraphQLFormattedError, code: string): G
 /**
  * graphql-js reports a bad variable as `Variable "$v" got invalid value <the value> at "v.a.b"; <why>`.
  * The value is the caller's input, so it is dropped; the path and the reason's type names are kept.
+ * `reason` is the `<why>` on its own (the error's `originalError`), when known: some reasons quote the
+ * value again, unescaped, so without it the path and the reason can only be guessed from the end.
  */
-export function parseVariableError(message: string): { variable: string; path?: string; reason: string } | undefined {
+export function parseVariableError(
+  message: string,
+  reason?: string,
+): { variable: string; path?: string; reason: string } | undefined {
   const head = /^Variable "\$(\w+)" got invalid value /.exec(message);
   if (!head) return undefined;
   const variable = head[1];
+  const pathPattern = `(${variable}(?:\\.\\w+|\\[\\d+\\])*)`;
+  const toPath = (printed: string | undefined) => printed?.replace(/\[(\d+)\]/g, ".$1");
+  if (reason !== undefined && message.endsWith(`; ${reason}`)) {
+    // The printed value ends in a quote, bracket or brace, never in ` at "v…"`, so the path is exact.
+    const prefix = message.slice(0, message.length - reason.length - 2);
+    const at = new RegExp(` at "${pathPattern}"$`).exec(prefix);
+    return { variable, path: toPath(at?.[1]), reason: describeReason(reason) };
+  }
   // The path and the reason follow the value; search from the end so that a value cannot fake them.
-  const tail = [...message.matchAll(new RegExp(` at "(${variable}(?:\\.\\w+|\\[\\d+\\])*)"; `, "g"))].pop();
+  const tail = [...message.matchAll(new RegExp(` at "${pathPattern}"; `, "g"))].pop();
   const reasonStart = tail ? tail.index! + tail[0].length : message.lastIndexOf("; ") + 2;
-  const path = tail?.[1].replace(/\[(\d+)\]/g, ".$1");
-  return { variable, path, reason: describeReason(message.slice(reasonStart)) };
+  return { variable, path: toPath(tail?.[1]), reason: describeReason(message.slice(reasonStart)) };
 }
 
+/** A fixed sentence naming only schema types; never any of the reason's quoted value. */
 function describeReason(reason: string): string {
-  let m: RegExpExecArray | null;
+  let m: RegExpExecArray | null | undefined;
   if ((m = /^Expected type "(\w+)"/.exec(reason))) return `Expected a value of type "${m[1]}".`;
-  if ((m = /does not exist in "(\w+)" enum/.exec(reason))) return `Expected a value of the "${m[1]}" enum.`;
-  // graphql-scalars' DateTimeISO reports itself as "DateTime"
+  // graphql-scalars' DateTimeISO reports itself as "DateTime"; the value follows, so only the start is read
   if ((m = /^(\w+) cannot represent/.exec(reason))) return `Expected a value of type "${m[1] === "DateTime" ? "DateTimeISO" : m[1]}".`;
-  if ((m = /^(Field "\w+" (?:of required type "[\w![\]]+" was not provided|is not defined by type "\w+"))/.exec(reason)))
+  if ((m = /^Enum "(\w+)" cannot represent/.exec(reason))) return `Expected a value of the "${m[1]}" enum.`;
+  // `Value "<the value, unescaped>" does not exist in "E" enum.` and suggestions: the last match is the real one
+  if (reason.startsWith("Value ") && (m = [...reason.matchAll(/ does not exist in "(\w+)" enum/g)].pop()))
+    return `Expected a value of the "${m[1]}" enum.`;
+  if ((m = /^(Field "\w+" (?:of required type "[\w![\]]+" was not provided|is not defined by type "\w+"))\.(?: Did you mean [\w" ,?]*)?$/.exec(reason)))
     return `${m[1]}.`;
   if ((m = /^(Expected non-nullable type "[\w![\]]+" not to be null)/.exec(reason))) return `${m[1]}.`;
   return "Invalid value.";
 }
 
-/** Validation messages quote literal argument values (`…, found "x"`); keep only what names the schema. */
+/**
+ * Validation messages quote literal argument values (`…, found "x"`) and syntax errors the token
+ * they stopped at (`found String "x"`); keep only what names the schema.
+ */
 export function stripValues(message: string): string {
   return message
     .replace(/^(Expected value of type "[\w![\]]+"), found [\s\S]*$/, "$1.")
     .replace(/^Value [\s\S]* does not exist in "(\w+)" enum[\s\S]*$/, 'Value does not exist in "$1" enum.')
-    .replace(/^(\w+) cannot represent [\s\S]*$/, 'Expected a value of type "$1".');
+    .replace(/^Enum "(\w+)" cannot represent [\s\S]*$/, 'Expected a value of the "$1" enum.')
+    .replace(/^(\w+) cannot represent [\s\S]*$/, (_all, type: string) => `Expected a value of type "${type === "DateTime" ? "DateTimeISO" : type}".`)
+    .replace(/^(Syntax Error: [\s\S]*?(?:found|Unexpected) (?:String|BlockString|Int|Float)) "[\s\S]*"\.$/, "$1.");
 }

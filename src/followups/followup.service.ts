@@ -11,7 +11,8 @@ import type { CreateFollowupInput, UpdateFollowupInput } from "./followup.inputs
 import type { FollowupPayload } from "./followup.payload";
 import type { FollowupFilter } from "./followup.query-inputs";
 
-const ORDER_KEY = "CREATED_ON:DESC";
+/** Tags followups' cursors; distinct from every `leads` ordering key, so neither query takes the other's cursors. */
+const ORDER_KEY = "followups:CREATED_ON:DESC";
 
 /** Fields of UpdateFollowupInput that are copied to the followup when given. */
 const UPDATABLE = [
@@ -98,7 +99,6 @@ export class FollowupService {
     const changes: Partial<Followup> = {};
     for (const key of UPDATABLE) if (input[key] !== undefined) Object.assign(changes, { [key]: input[key] });
     if (Object.keys(changes).length === 0) throw invalidField("input", "give at least one field to change");
-    const now = new Date();
     const followup = await this.ds.transaction(async (tx) => {
       const current = await tx
         .getRepository(Followup)
@@ -107,6 +107,8 @@ export class FollowupService {
         .where("f.id = :id AND f.orgId = :org", { id, org: principal.org })
         .getOne();
       if (!current) throw notFound("Followup");
+      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn in version order.
+      const now = new Date();
       if (input.expectedVersion != null && input.expectedVersion !== current.version)
         throw versionConflict(input.expectedVersion, current.version);
       const result = await tx

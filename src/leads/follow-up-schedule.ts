@@ -48,7 +48,8 @@ export function validateStepNumbers(config: FollowUpStepInput[], path: string): 
   const seen = new Set<number>();
   config.forEach((s, i) => {
     if (seen.has(s.step)) errors[`${path}.${i}.step`] = [`step ${s.step} appears more than once`];
-    else if (s.step > config.length)
+    // below 1 too: the input class checks @Min(1), but this is the rule's one home
+    else if (!Number.isInteger(s.step) || s.step < 1 || s.step > config.length)
       errors[`${path}.${i}.step`] = [`steps must be numbered 1..${config.length}; ${s.step} is out of range`];
     seen.add(s.step);
   });
@@ -124,5 +125,6 @@ function isAllowedStep(step: number | null, n: number): step is number {
 
 /** Apten: `strategyIds` take effect only while `useStrategiesForFollowUps` is on. */
 export function strategiesDisabled(config: FollowUpStep[], useStrategies: boolean): boolean {
-  return !useStrategies && config.some((s) => s.strategyIds !== null && s.strategyIds.length > 0);
+  // `?.`: stored JSON written outside normalizeConfig may lack the key
+  return !useStrategies && config.some((s) => (s.strategyIds?.length ?? 0) > 0);
 }

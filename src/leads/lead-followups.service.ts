@@ -15,9 +15,11 @@ export class LeadFollowupsService {
   async updateLeadFollowups(principal: Principal, id: string, input: UpdateLeadFollowupsInput): Promise<LeadPayload> {
     if (input.nextFollowUp && input.nextFollowUp < input.followedUpOn)
       throw invalidField("input.nextFollowUp", "must not be before followedUpOn");
-    const now = new Date();
     const lead = await this.ds.transaction(async (tx) => {
       const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
+      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn
+      // and the detail's default createdOn in the order the details are written.
+      const now = new Date();
       if (lead.status === LeadStatus.DELETED) throw failedPrecondition("The lead is DELETED; follow-ups cannot be recorded");
 
       await tx.insert(FollowUpDetail, {

@@ -1,6 +1,6 @@
 import { DataSource, QueryFailedError, type EntityManager } from "typeorm";
 import type { Principal } from "../auth/scopes";
-import { conflict, failedPrecondition, invalidField } from "../common/errors";
+import { badInput, conflict, failedPrecondition, invalidField, type FieldErrors } from "../common/errors";
 import { newId } from "../common/ids";
 import { Lead } from "./lead.entity";
 import { LeadStatus } from "./lead.enums";
@@ -35,13 +35,19 @@ export class LeadStatusService {
   constructor(private readonly ds: DataSource) {}
 
   async updateLeadStatus(principal: Principal, id: string, input: UpdateLeadStatusInput): Promise<LeadPayload> {
-    const now = new Date();
     const lead = await this.ds.transaction(async (tx) => {
       const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
+      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn
+      // and the log's default createdOn in the order of the log.
+      const now = new Date();
       const reason = await tx.findOneBy(LeadReason, { id: input.reasonId, orgId: principal.org });
-      if (!reason) throw invalidField("input.reasonId", "is not a reason of this org");
       const subStatus = input.subStatus ?? null;
-      await this.assertSubStatusDefined(tx, principal.org, input.status, subStatus, "input.subStatus");
+      // Both references are checked, so that one answer names every offending path.
+      const fields: FieldErrors = {};
+      if (!reason) fields["input.reasonId"] = ["is not a reason of this org"];
+      const subStatusError = await this.subStatusError(tx, principal.org, input.status, subStatus);
+      if (subStatusError) fields["input.subStatus"] = [subStatusError];
+      if (!reason || subStatusError) throw badInput(fields);
       const refusal = statusChangeRefusal(lead, { status: input.status, subStatus });
       if (refusal) throw failedPrecondition(refusal);
 
@@ -60,9 +66,15 @@ export class LeadStatusService {
   }
 
   async assertSubStatusDefined(tx: EntityManager, org: string, status: LeadStatus, subStatus: string | null, path: string) {
-    if (subStatus === null) return;
+    const error = await this.subStatusError(tx, org, status, subStatus);
+    if (error) throw invalidField(path, error);
+  }
+
+  /** Why `subStatus` cannot be set with `status` in the org, or null when it can (or is null). */
+  private async subStatusError(tx: EntityManager, org: string, status: LeadStatus, subStatus: string | null): Promise<string | null> {
+    if (subStatus === null) return null;
     const found = await tx.existsBy(LeadSubStatus, { orgId: org, status, subStatus });
-    if (!found) throw invalidField(path, `is not a sub-status defined for ${status} (see createLeadSubStatus)`);
+    return found ? null : `is not a sub-status defined for ${status} (see createLeadSubStatus)`;
   }
 
   /** Appends the lead's current status to its log, in the caller's transaction. */
@@ -82,8 +94,15 @@ export class LeadStatusService {
     });
   }
 
+  /** Alphabetically, whatever the database's collation: case-insensitive, ties broken by the exact text. */
   listReasons(principal: Principal): Promise<LeadReason[]> {
-    return this.ds.getRepository(LeadReason).find({ where: { orgId: principal.org }, order: { reason: "ASC" } });
+    return this.ds
+      .getRepository(LeadReason)
+      .createQueryBuilder("r")
+      .where("r.orgId = :org", { org: principal.org })
+      .orderBy("LOWER(r.reason)", "ASC")
+      .addOrderBy("r.reason", "ASC")
+      .getMany();
   }
 
   listSubStatuses(principal: Principal, status?: LeadStatus | null): Promise<LeadSubStatus[]> {

@@ -93,6 +93,7 @@ export class LeadService {
     const cmp = direction === OrderDirection.ASC ? ">" : "<";
     const col = `lead.${order.column}`;
     const params = { cursorValue: cursor.value ? new Date(cursor.value) : null, cursorId: cursor.id };
+    if (cursor.value === null && !order.nullable) throw invalidField("after", "is not a valid cursor");
     if (cursor.value === null) {
       qb.andWhere(`${col} IS NULL AND lead.id ${cmp} :cursorId`, params);
     } else if (!order.nullable) {
@@ -159,9 +160,10 @@ export class LeadService {
   async update(principal: Principal, id: string, input: UpdateLeadInput): Promise<LeadPayload> {
     if (!UPDATABLE.some((key) => input[key] !== undefined))
       throw badInput({ input: ["give at least one field to change"] });
-    const now = new Date();
     const lead = await this.ds.transaction(async (tx) => {
       const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
+      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn in version order.
+      const now = new Date();
       const changes: LeadChanges = {};
       if (input.owner !== undefined) changes.owner = input.owner;
       if (input.email !== undefined) changes.email = input.email;
@@ -200,7 +202,12 @@ function withoutNulls(fields: Record<string, unknown>): Record<string, unknown> 
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
 }
 
-/** `america/new_york` → `America/New_York`; the input was validated as an IANA name already. */
+/**
+ * `america/new_york` → `America/New_York`; the input was validated as an IANA name already.
+ * Only the case is fixed: ICU resolves current names to legacy ones (Asia/Kolkata → Asia/Calcutta),
+ * and the caller's name must be stored as given.
+ */
 function canonicalTimeZone(name: string): string {
-  return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
 }
