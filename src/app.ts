@@ -58,8 +58,10 @@ export async function startApp(config: AppConfig): Promise<App> {
       schema,
       formatError,
       includeStacktraceInErrorResponses: false,
+      // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
+      stopOnTerminationSignals: false,
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownGraceMs }),
         ApolloServerPluginLandingPageDisabled(),
         ...(config.sqlStats ? [sqlStatsPlugin] : []),
       ],
@@ -89,7 +91,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        await apollo.stop(); // stops accepting, drains requests in flight, closes the server
+        await apollo.stop(); // stops accepting, lets requests in flight finish (up to SHUTDOWN_GRACE_MS)
         await db.close();
       })());
     return { url, server, db, devToken, close };

@@ -18,6 +18,8 @@ export interface AppConfig {
   devSecret: boolean;
   /** Size of the PostgreSQL connection pool (the embedded database always has one session). */
   dbPoolSize: number;
+  /** How long shutdown waits for requests in flight before cutting their connections. */
+  shutdownGraceMs: number;
   /** Report the SQL statements a request ran in the `X-SQL-Statements` response header. */
   sqlStats: boolean;
 }
@@ -62,6 +64,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtSecret: secret || DEV_JWT_SECRET,
     devSecret: !secret,
     dbPoolSize: int("DB_POOL_SIZE", source.DB_POOL_SIZE, 10, 1, 200),
+    shutdownGraceMs: int("SHUTDOWN_GRACE_MS", source.SHUTDOWN_GRACE_MS, 10_000, 0, 600_000),
     sqlStats: bool(source.SQL_STATS, env !== "production"),
   };
 }
