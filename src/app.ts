@@ -16,6 +16,7 @@ import { sqlStatementsSoFar, withSqlStats } from "./db/sql-counter";
 import { seedDemoData } from "./demo/seed";
 import { mountHealth } from "./http/health";
 import { mountPlayground } from "./http/playground";
+import { requestErrorHandler } from "./http/request-errors";
 import { buildAppSchema } from "./schema";
 import { createServices } from "./services";
 
@@ -80,6 +81,7 @@ export async function startApp(config: AppConfig): Promise<App> {
         context: async ({ req }) => createContext({ dataSource, services, jwtSecret: config.jwtSecret }, req.headers.authorization),
       }),
     );
+    app.use(requestErrorHandler);
 
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

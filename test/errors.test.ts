@@ -159,8 +159,8 @@ describe("variable coercion errors", () => {
     ["a bad nested enum value", { leadFor: "x", followUpConfig: [{ step: 1, hours: 1, channel: MARKER }] }, "input.followUpConfig.0.channel", /FollowUpChannel/],
     ["a string for an Int", { leadFor: "x", orgSourceId: MARKER }, "input.orgSourceId", /Int/],
     ["an object for a String", { leadFor: { nested: MARKER } }, "input.leadFor", /String/],
-    ["an unknown input field", { leadFor: "x", zzUnknownField: MARKER }, "input", /zzUnknownField/],
-    ["a missing required field", { email: MARKER }, "input", /leadFor/],
+    ["an unknown input field", { leadFor: "x", zzUnknownField: MARKER }, "input.zzUnknownField", /zzUnknownField/],
+    ["a missing required field", { email: MARKER }, "input.leadFor", /leadFor/],
   ])("%s → HTTP 400 BAD_USER_INPUT at the path, without the value", async (_name, input, path, why) => {
     const res = await t.gql(CREATE, { input });
     expect(res.status).toBe(400);
@@ -239,5 +239,36 @@ describe("domain errors", () => {
     expect(codes(res)).toEqual(["NOT_FOUND"]);
     expect(res.body.errors![0].extensions).toEqual({ code: "NOT_FOUND" });
     expectClean(res, "doesnotexist");
+  });
+});
+
+describe("errors before GraphQL runs", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  it("answers a malformed JSON body with a JSON 400 BAD_REQUEST, no HTML and no stack", async () => {
+    const res = await fetch(app.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${app.token()}` },
+      body: '{"query": "{ viewer { org } }", zz-marker-body',
+    });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toMatch(/application\/json/);
+    expect(JSON.parse(text)).toEqual({ errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+    expect(text).not.toMatch(/zz-marker|at |node_modules|<html/i);
+  });
+
+  it("answers an oversized body with 413 BAD_REQUEST", async () => {
+    const res = await fetch(app.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${app.token()}` },
+      body: JSON.stringify({ query: "{ viewer { org } }", variables: { pad: "x".repeat(2_000_000) } }),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as GqlResponse["body"]).errors![0].extensions!.code).toBe("BAD_REQUEST");
   });
 });

@@ -44,5 +44,5 @@ export function badInput(fields: FieldErrors, message?: string): DomainError {
 /** A single offending path. */
 export const invalidField = (path: string, message: string) => badInput({ [path]: [message] });
 
-export const versionConflict = (expected: number, actual: number) =>
-  conflict(`Version conflict: expected version ${expected}, the current version is ${actual}`);
+export const versionConflict = (current: number) =>
+  conflict(`Version conflict: expectedVersion does not match the current version ${current}; read it again and retry`);

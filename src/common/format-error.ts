@@ -78,18 +78,26 @@ export function parseVariableError(
   if (!head) return undefined;
   const variable = head[1];
   const pathPattern = `(${variable}(?:\\.\\w+|\\[\\d+\\])*)`;
-  const toPath = (printed: string | undefined) => printed?.replace(/\[(\d+)\]/g, ".$1");
+  const result = (printedPath: string | undefined, why: string) => {
+    let path = printedPath?.replace(/\[(\d+)\]/g, ".$1");
+    // A missing or unknown field is reported on its parent object; point at the field itself.
+    const field = FIELD_REASON.exec(why);
+    if (field) path = `${path ?? variable}.${field[1]}`;
+    return { variable, path, reason: describeReason(why) };
+  };
   if (reason !== undefined && message.endsWith(`; ${reason}`)) {
     // The printed value ends in a quote, bracket or brace, never in ` at "v…"`, so the path is exact.
     const prefix = message.slice(0, message.length - reason.length - 2);
-    const at = new RegExp(` at "${pathPattern}"$`).exec(prefix);
-    return { variable, path: toPath(at?.[1]), reason: describeReason(reason) };
+    return result(new RegExp(` at "${pathPattern}"$`).exec(prefix)?.[1], reason);
   }
   // The path and the reason follow the value; search from the end so that a value cannot fake them.
   const tail = [...message.matchAll(new RegExp(` at "${pathPattern}"; `, "g"))].pop();
   const reasonStart = tail ? tail.index! + tail[0].length : message.lastIndexOf("; ") + 2;
-  return { variable, path: toPath(tail?.[1]), reason: describeReason(message.slice(reasonStart)) };
+  return result(tail?.[1], message.slice(reasonStart));
 }
+
+/** A missing or unknown input field, matched whole so that a crafted field name cannot pass for one. */
+const FIELD_REASON = /^Field "(\w+)" (?:of required type "[\w![\]]+" was not provided|is not defined by type "\w+")\.(?: Did you mean [\w" ,?]*)?$/;
 
 /** A fixed sentence naming only schema types; never any of the reason's quoted value. */
 function describeReason(reason: string): string {
@@ -101,8 +109,7 @@ function describeReason(reason: string): string {
   // `Value "<the value, unescaped>" does not exist in "E" enum.` and suggestions: the last match is the real one
   if (reason.startsWith("Value ") && (m = [...reason.matchAll(/ does not exist in "(\w+)" enum/g)].pop()))
     return `Expected a value of the "${m[1]}" enum.`;
-  if ((m = /^(Field "\w+" (?:of required type "[\w![\]]+" was not provided|is not defined by type "\w+"))\.(?: Did you mean [\w" ,?]*)?$/.exec(reason)))
-    return `${m[1]}.`;
+  if ((m = FIELD_REASON.exec(reason))) return `${m[0].split(".")[0]}.`;
   if ((m = /^(Expected non-nullable type "[\w![\]]+" not to be null)/.exec(reason))) return `${m[1]}.`;
   return "Invalid value.";
 }

@@ -50,7 +50,7 @@ export class FollowupService {
     if (f.scheduledBefore) filtered.andWhere("f.scheduledAt < :scheduledBefore", { scheduledBefore: f.scheduledBefore });
 
     const page = filtered.clone();
-    if (after) {
+    if (after != null) {
       const cursor = decodeCursor(after, ORDER_KEY);
       if (cursor.value === null) throw invalidField("after", "is not a valid cursor");
       page.andWhere("(f.created_on, f.id) < (:cursorValue, :cursorId)", { cursorValue: new Date(cursor.value), cursorId: cursor.id });
@@ -110,7 +110,7 @@ export class FollowupService {
       // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn in version order.
       const now = new Date();
       if (input.expectedVersion != null && input.expectedVersion !== current.version)
-        throw versionConflict(input.expectedVersion, current.version);
+        throw versionConflict(current.version);
       const result = await tx
         .createQueryBuilder()
         .update(Followup)

@@ -41,7 +41,7 @@ export class LeadStatusService {
       // and the log's default createdOn in the order of the log.
       const now = new Date();
       const reason = await tx.findOneBy(LeadReason, { id: input.reasonId, orgId: principal.org });
-      const subStatus = input.subStatus ?? null;
+      const subStatus = input.subStatus?.trim() ?? null; // names are stored trimmed
       // Both references are checked, so that one answer names every offending path.
       const fields: FieldErrors = {};
       if (!reason) fields["input.reasonId"] = ["is not a reason of this org"];

@@ -15,7 +15,7 @@ export async function lockLead(tx: EntityManager, org: string, id: string, expec
     .where("lead.id = :id AND lead.orgId = :org", { id, org })
     .getOne();
   if (!lead) throw notFound("Lead");
-  if (expectedVersion != null && expectedVersion !== lead.version) throw versionConflict(expectedVersion, lead.version);
+  if (expectedVersion != null && expectedVersion !== lead.version) throw versionConflict(lead.version);
   return lead;
 }
 

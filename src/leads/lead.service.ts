@@ -50,7 +50,7 @@ export class LeadService {
 
     const filtered = this.filtered(principal, filter ?? {});
     const page = filtered.clone();
-    if (after) this.applyCursor(page, decodeCursor(after, orderKey), order, direction);
+    if (after != null) this.applyCursor(page, decodeCursor(after, orderKey), order, direction);
     const dir = direction === OrderDirection.ASC ? "ASC" : "DESC";
     const rows = await page
       .orderBy(`lead.${order.property}`, dir, order.nullable ? "NULLS LAST" : undefined)
@@ -127,7 +127,7 @@ export class LeadService {
       type: input.type ?? LeadType.SKU,
       leadFor: input.leadFor,
       status,
-      subStatus: input.subStatus ?? null,
+      subStatus: input.subStatus?.trim() ?? null, // names are stored trimmed
       owner: input.owner ?? null,
       email: input.email ?? null,
       timezone: input.timezone ? canonicalTimeZone(input.timezone) : null,
