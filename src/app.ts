@@ -5,18 +5,26 @@ import express from "express";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { NoSchemaIntrospectionCustomRule } from "graphql";
 import type { AppConfig } from "./config";
+import { ApiKeyService } from "./auth/api-key.service";
 import { signToken } from "./auth/jwt";
-import { formatError } from "./common/format-error";
+import { formatError, withoutSuggestions } from "./common/format-error";
 import { logger } from "./common/logger";
 import { createContext, type Context } from "./context";
 import { openDatabase, type Database } from "./db/data-source";
 import { sqlStatementsSoFar, withSqlStats } from "./db/sql-counter";
 import { seedDemoData } from "./demo/seed";
+import { corsFor } from "./http/cors";
 import { mountHealth } from "./http/health";
 import { mountPlayground } from "./http/playground";
+import { createIdempotency, type Idempotency } from "./http/idempotency";
+import { createRateLimiter, type RateLimiter } from "./http/rate-limit";
+import { requestInfoOf, requestLog, requestLogPlugin } from "./http/request-log";
+import { limitBatchSize, queryLimitsRule } from "./http/query-limits";
 import { requestErrorHandler } from "./http/request-errors";
+import { abandonTimedOutWork, requestTimeout } from "./http/request-timeout";
 import { buildAppSchema } from "./schema";
 import { createServices } from "./services";
 
@@ -44,6 +52,8 @@ const sqlStatsPlugin: ApolloServerPlugin<Context> = {
 
 export async function startApp(config: AppConfig): Promise<App> {
   const db = await openDatabase(config);
+  let rateLimiter: RateLimiter | undefined;
+  let idempotency: Idempotency | undefined;
   try {
     const { dataSource } = db;
     if (config.migrationsRun) await dataSource.runMigrations({ transaction: "each" });
@@ -51,34 +61,64 @@ export async function startApp(config: AppConfig): Promise<App> {
 
     const schema = await buildAppSchema();
     const services = createServices(dataSource);
+    const apiKeys = new ApiKeyService(dataSource);
+    rateLimiter = await createRateLimiter(config);
+    idempotency = createIdempotency(dataSource, { ttlHours: config.idempotencyTtlHours, waitMs: config.idempotencyWaitMs });
     const app = express();
     app.disable("x-powered-by");
+    app.set("trust proxy", config.trustProxy);
+    app.use(requestLog());
     const server = http.createServer(app);
 
     const apollo = new ApolloServer<Context>({
       schema,
-      formatError,
+      formatError: config.fieldSuggestions ? formatError : withoutSuggestions(formatError),
       includeStacktraceInErrorResponses: false,
+      // Introspection is refused by the rule below, with graphql-js's message rather than Apollo's.
+      introspection: true,
+      parseOptions: config.maxTokens > 0 ? { maxTokens: config.maxTokens } : {},
+      validationRules: [
+        queryLimitsRule({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases, maxDirectives: config.maxDirectives }),
+        ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+      ],
+      allowBatchedHttpRequests: config.maxBatch > 1,
       // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
       stopOnTerminationSignals: false,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownGraceMs }),
         ApolloServerPluginLandingPageDisabled(),
+        // No @cacheControl hints here; the default plugin would wrap every field's resolver to collect them.
+        ApolloServerPluginCacheControlDisabled(),
+        abandonTimedOutWork,
         ...(config.sqlStats ? [sqlStatsPlugin] : []),
+        requestLogPlugin,
+        rateLimiter.plugin,
+        idempotency.plugin,
       ],
     });
     await apollo.start();
 
     const devToken = config.devSecret ? signToken({ sub: "dev", org: "demo" }, config.jwtSecret) : undefined;
     mountHealth(app, dataSource);
-    const playground = mountPlayground(app, { endpoint: "/graphql", token: devToken });
+    const playground: express.RequestHandler = config.playground
+      ? mountPlayground(app, { endpoint: "/graphql", token: devToken })
+      : (_req, _res, next) => next();
     app.use(
       "/graphql",
+      corsFor(config.corsOrigins),
+      requestTimeout(config.requestTimeoutMs),
       playground,
       (_req, _res, next) => (config.sqlStats ? withSqlStats(next) : next()),
-      express.json({ limit: "1mb" }),
+      express.json({ limit: config.bodyLimitBytes }),
+      limitBatchSize(config.maxBatch),
+      idempotency.scope,
       expressMiddleware(apollo, {
-        context: async ({ req }) => createContext({ dataSource, services, jwtSecret: config.jwtSecret }, req.headers.authorization),
+        context: ({ req, res }) =>
+          createContext(
+            { dataSource, services, jwtSecret: config.jwtSecret, apiKeys },
+            { authorization: req.headers.authorization, apiKey: req.get("x-api-key") },
+            requestInfoOf(res),
+          ),
       }),
     );
     app.use(requestErrorHandler);
@@ -94,10 +134,15 @@ export async function startApp(config: AppConfig): Promise<App> {
     const close = () =>
       (closing ??= (async () => {
         await apollo.stop(); // stops accepting, lets requests in flight finish (up to SHUTDOWN_GRACE_MS)
+        await apiKeys.flush();
+        await rateLimiter?.close();
+        await idempotency?.close();
         await db.close();
       })());
     return { url, server, db, devToken, close };
   } catch (err) {
+    await rateLimiter?.close();
+    await idempotency?.close();
     await db.close().catch(() => undefined);
     throw err;
   }

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 /** Everything the process reads from its environment, parsed once. The README's table mirrors this file. */
@@ -22,6 +23,47 @@ export interface AppConfig {
   shutdownGraceMs: number;
   /** Report the SQL statements a request ran in the `X-SQL-Statements` response header. */
   sqlStats: boolean;
+  /** Server processes: 1 serves in this process; more forks that many cluster workers (PostgreSQL only). */
+  webConcurrency: number;
+  /** How long an `Idempotency-Key` and the first response to it are kept, from its first use. */
+  idempotencyTtlHours: number;
+  /** How long a retry waits for the request it repeats to finish before answering CONFLICT (in progress). */
+  idempotencyWaitMs: number;
+  /** Query limits (src/http/query-limits.ts); 0 turns one off. Deepest field nesting. */
+  maxQueryDepth: number;
+  /** Highest estimated query cost: objects the response can hold, lists weighted by `first`. */
+  maxQueryCost: number;
+  maxAliases: number;
+  /** Lexical tokens in the document; counted while parsing. */
+  maxTokens: number;
+  maxDirectives: number;
+  /** Operations in one batched (JSON array) request; 1 means batching is off. */
+  maxBatch: number;
+  /** Schema introspection (`__schema`, `__type`). */
+  introspection: boolean;
+  /** GraphiQL on `GET /graphql` for browsers. */
+  playground: boolean;
+  /** graphql-js's "Did you mean …?" hints in error messages (off in production: they reveal the schema). */
+  fieldSuggestions: boolean;
+  /** Origins that get CORS headers on `/graphql`; "*" for every origin. */
+  corsOrigins: "*" | string[];
+  /** Largest request body accepted, in bytes (413 above). */
+  bodyLimitBytes: number;
+  /** A request still running after this long is answered 503 TIMEOUT and abandoned; 0 = no timeout. */
+  requestTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` for the app's connections; 0 = none. Not enforced by the embedded database. */
+  statementTimeoutMs: number;
+  /** Queries (reads) each principal may run per rate-limit window. */
+  rateLimitReads: number;
+  /** Mutations (writes) each principal may run per rate-limit window, counted apart from reads. */
+  rateLimitWrites: number;
+  rateLimitWindowSeconds: number;
+  /** Prefix of the rate-limit counters' keys in Redis. */
+  rateLimitPrefix: string;
+  /** `redis://…`: rate-limit counts shared by every instance; undefined keeps them in this process. */
+  redisUrl?: string;
+  /** Express's `trust proxy`: whose `X-Forwarded-For` names the client (false: the socket's peer). */
+  trustProxy: boolean | number | string;
 }
 
 export const DEV_JWT_SECRET = "development-secret-do-not-use-in-production";
@@ -39,6 +81,55 @@ function int(name: string, value: string | undefined, fallback: number, min: num
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** `*`, or comma-separated origins such as `https://app.example.com, http://localhost:3000`. */
+function corsOrigins(value: string | undefined, fallback: "*" | string[]): "*" | string[] {
+  if (value === undefined) return fallback;
+  const items = value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (items.includes("*")) return "*";
+  return items.map((item) => {
+    let origin: string | undefined;
+    try {
+      origin = new URL(item).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin || origin === "null" || origin !== item.replace(/\/$/, "")) {
+      throw new ConfigError(`CORS_ORIGINS: "${item}" is not an origin (scheme://host[:port])`);
+    }
+    return origin;
+  });
+}
+
+/** A byte size: `1048576`, `512kb`, `1mb`. */
+function bytes(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(m[2] ?? "b").toLowerCase() as "b" | "kb" | "mb"] : NaN;
+  if (!(n >= 1024 && n <= 100 * 1024 * 1024)) throw new ConfigError(`${name} must be a size from 1kb to 100mb, such as 512kb or 1mb`);
+  return n;
+}
+
+function redisUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^rediss?:\/\//.test(value)) throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
+  return value;
+}
+
+/** true/false, a number of proxy hops, or addresses and subnets (`loopback, 10.0.0.0/8`). */
+function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === "") return false;
+  if (/^\d+$/.test(value)) return int("TRUST_PROXY", value, 0, 0, 100);
+  if (/^(true|yes|on|false|no|off)$/i.test(value)) return bool(value, false);
+  return value;
+}
+
+/** `WEB_CONCURRENCY`: a number of processes, or `auto` for one per CPU core. */
+function webConcurrency(value: string | undefined, databaseUrl: string | undefined): number {
+  const n = value === "auto" ? availableParallelism() : int("WEB_CONCURRENCY", value, 1, 1, 64);
+  if (n > 1 && !databaseUrl) throw new ConfigError("WEB_CONCURRENCY above 1 needs DATABASE_URL: the embedded database belongs to one process");
   return n;
 }
 
@@ -66,5 +157,29 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     dbPoolSize: int("DB_POOL_SIZE", source.DB_POOL_SIZE, 10, 1, 200),
     shutdownGraceMs: int("SHUTDOWN_GRACE_MS", source.SHUTDOWN_GRACE_MS, 10_000, 0, 600_000),
     sqlStats: bool(source.SQL_STATS, env !== "production"),
+    webConcurrency: webConcurrency(source.WEB_CONCURRENCY, databaseUrl),
+    idempotencyTtlHours: int("IDEMPOTENCY_TTL_HOURS", source.IDEMPOTENCY_TTL_HOURS, 24, 1, 24 * 31),
+    idempotencyWaitMs: int("IDEMPOTENCY_WAIT_MS", source.IDEMPOTENCY_WAIT_MS, 10_000, 0, 120_000),
+    // Defaults fit the real clients: a page of 100 leads with every field and nested list costs 5,301.
+    maxQueryDepth: int("MAX_QUERY_DEPTH", source.MAX_QUERY_DEPTH, 10, 0, 1000),
+    maxQueryCost: int("MAX_QUERY_COST", source.MAX_QUERY_COST, 10_000, 0, 1_000_000_000),
+    maxAliases: int("MAX_ALIASES", source.MAX_ALIASES, 30, 0, 100_000),
+    maxTokens: int("MAX_TOKENS", source.MAX_TOKENS, 2000, 0, 1_000_000),
+    maxDirectives: int("MAX_DIRECTIVES", source.MAX_DIRECTIVES, 20, 0, 100_000),
+    maxBatch: int("MAX_BATCH", source.MAX_BATCH, 1, 1, 100),
+    introspection: bool(source.INTROSPECTION, env !== "production"),
+    playground: bool(source.PLAYGROUND, env !== "production"),
+    fieldSuggestions: env !== "production",
+    corsOrigins: corsOrigins(source.CORS_ORIGINS, env === "production" ? [] : "*"),
+    bodyLimitBytes: bytes("BODY_LIMIT", source.BODY_LIMIT, 1024 * 1024),
+    requestTimeoutMs: int("REQUEST_TIMEOUT_MS", source.REQUEST_TIMEOUT_MS, 30_000, 0, 3_600_000),
+    statementTimeoutMs: int("STATEMENT_TIMEOUT_MS", source.STATEMENT_TIMEOUT_MS, 15_000, 0, 3_600_000),
+    // GetBill's 1,000 reads and 500 writes an hour; the test suite must never meet them by accident.
+    rateLimitReads: int("RATE_LIMIT_READS", source.RATE_LIMIT_READS, env === "test" ? 1_000_000 : 1000, 1, 1_000_000_000),
+    rateLimitWrites: int("RATE_LIMIT_WRITES", source.RATE_LIMIT_WRITES, env === "test" ? 1_000_000 : 500, 1, 1_000_000_000),
+    rateLimitWindowSeconds: int("RATE_LIMIT_WINDOW_SECONDS", source.RATE_LIMIT_WINDOW_SECONDS, 3600, 1, 31 * 24 * 3600),
+    rateLimitPrefix: source.RATE_LIMIT_PREFIX || "leads-gateway:rl",
+    redisUrl: redisUrl(source.REDIS_URL),
+    trustProxy: trustProxy(source.TRUST_PROXY),
   };
 }

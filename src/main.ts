@@ -1,4 +1,6 @@
+import cluster from "node:cluster";
 import { startApp } from "./app";
+import { runPrimary } from "./cluster";
 import { ConfigError, loadConfig } from "./config";
 import { logger } from "./common/logger";
 
@@ -13,14 +15,20 @@ async function main() {
     }
     throw err;
   }
-  const app = await startApp(config);
-  logger.info({ url: app.url, database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})` }, "listening");
-  if (app.devToken) {
-    // Printed plainly so it can be copied; only ever the development secret's token.
-    process.stdout.write(
-      `\nGraphQL endpoint: ${app.url}\nDevelopment token (org "demo", every scope):\n\n  ${app.devToken}\n\n` +
-        `Try: curl -s ${app.url} -H 'content-type: application/json' -H "authorization: Bearer <token>" -d '{"query":"{ viewer { actor org scopes } }"}'\n\n`,
-    );
+  if (cluster.isPrimary && config.webConcurrency > 1) return runPrimary(config);
+
+  // A cluster worker: the primary ran the migrations and the demo seeding, and announces the URL.
+  const worker = cluster.isWorker;
+  const app = await startApp(worker ? { ...config, migrationsRun: false, demoData: false } : config);
+  if (!worker) {
+    logger.info({ url: app.url, database: config.databaseUrl ? "postgresql" : `embedded (${config.dataDir})` }, "listening");
+    if (app.devToken) {
+      // Printed plainly so it can be copied; only ever the development secret's token.
+      process.stdout.write(
+        `\nGraphQL endpoint: ${app.url}\nDevelopment token (org "demo", every scope):\n\n  ${app.devToken}\n\n` +
+          `Try: curl -s ${app.url} -H 'content-type: application/json' -H "authorization: Bearer <token>" -d '{"query":"{ viewer { actor org scopes } }"}'\n\n`,
+      );
+    }
   }
 
   let stopping = false;
@@ -38,6 +46,8 @@ async function main() {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  // A worker whose primary is gone has nobody to hand it connections: stop too.
+  if (worker) process.on("disconnect", () => stop("primary gone"));
 }
 
 main().catch((err) => {

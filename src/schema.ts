@@ -15,7 +15,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     validateFn: validateArgs,
   });
   // type-graphql has no option for the root types' descriptions.
-  schema.getQueryType()!.description = "Reads. Every query needs a bearer token; each names the scope it needs.";
+  schema.getQueryType()!.description = "Reads. Every query needs a bearer token or an API key; each names the scope it needs.";
   schema.getMutationType()!.description =
     "Writes. Each is one transaction, bumps the version of what it changes and returns a payload with warnings.";
   return schema;

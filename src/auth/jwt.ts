@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { unauthenticated } from "../common/errors";
 import { SCOPES, type Principal } from "./scopes";
@@ -6,11 +7,22 @@ import { SCOPES, type Principal } from "./scopes";
 const MAX_ORG_LENGTH = 64;
 const MAX_SUB_LENGTH = 128;
 
+/**
+ * The secret as a KeyObject, made once. Given a string, jsonwebtoken first tries to read it as a
+ * PEM public key on every call, and builds and throws away an exception each time.
+ */
+const keys = new Map<string, KeyObject>();
+function keyOf(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) keys.set(secret, (key = createSecretKey(Buffer.from(secret, "utf8"))));
+  return key;
+}
+
 /** Verifies an HS256 token (signature, `exp`) and reads `sub`, `org` and `scope` from it. */
 export function verifyToken(token: string, secret: string): Principal {
   let claims: jwt.JwtPayload | string;
   try {
-    claims = jwt.verify(token, secret, { algorithms: ["HS256"] });
+    claims = jwt.verify(token, keyOf(secret), { algorithms: ["HS256"] });
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) throw unauthenticated("The token has expired");
     throw unauthenticated("The token is not valid");

@@ -8,7 +8,8 @@ export type ErrorCode =
   | "BAD_USER_INPUT"
   | "NOT_FOUND"
   | "CONFLICT"
-  | "FAILED_PRECONDITION";
+  | "FAILED_PRECONDITION"
+  | "RATE_LIMITED";
 
 /** Offending input paths (`input.email`, `input.followUpConfig.0.channel`) mapped to their messages. */
 export type FieldErrors = Record<string, string[]>;
@@ -24,7 +25,7 @@ export class DomainError extends Error {
   }
 }
 
-export const unauthenticated = (message = "Authentication required: send a valid bearer token") =>
+export const unauthenticated = (message = "Authentication required: send a valid bearer token or API key") =>
   new DomainError("UNAUTHENTICATED", message);
 
 export const forbidden = (scope: string) => new DomainError("FORBIDDEN", `This operation needs the "${scope}" scope`);

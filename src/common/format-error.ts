@@ -3,6 +3,7 @@ import { unwrapResolverError } from "@apollo/server/errors";
 import { AuthenticationError, AuthorizationError } from "type-graphql";
 import { DomainError } from "./errors";
 import { logger } from "./logger";
+import { requestLimitOf } from "../http/query-limits";
 
 /** Codes that graphql-js / Apollo give to problems with the request itself (never to a failure of ours). */
 const REQUEST_ERROR_CODES = new Set([
@@ -22,7 +23,7 @@ export const INTERNAL_MESSAGE = "Internal server error";
  * field map, request errors lose any echo of the submitted values, everything else is masked.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
+  const original = unwrapDomainError(unwrapResolverError(error));
   const base = { locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainError) {
@@ -38,6 +39,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (original instanceof AuthorizationError) {
     return { ...base, message: "Access denied", extensions: { code: "FORBIDDEN" } };
   }
+  // Refused by a query limit or the request timeout: the limit's own code, a message of numbers only.
+  const limit = requestLimitOf(error);
+  if (limit) return { ...base, message: limit.message, extensions: { code: limit.code } };
 
   const code = formatted.extensions?.code;
   if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && original === error) {
@@ -46,6 +50,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 
   logger.error({ err: original, path: formatted.path }, "unexpected error");
   return { ...base, message: INTERNAL_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+}
+
+/** A DomainError thrown by a plugin hook (a rate limit) reaches here wrapped by Apollo, without a path. */
+function unwrapDomainError(error: unknown): unknown {
+  return error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : error;
 }
 
 function sanitizeRequestError(formatted: GraphQLFormattedError, code: string, error: unknown): GraphQLFormattedError {
@@ -125,4 +134,15 @@ export function stripValues(message: string): string {
     .replace(/^Enum "(\w+)" cannot represent [\s\S]*$/, 'Expected a value of the "$1" enum.')
     .replace(/^(\w+) cannot represent [\s\S]*$/, (_all, type: string) => `Expected a value of type "${type === "DateTime" ? "DateTimeISO" : type}".`)
     .replace(/^(Syntax Error: [\s\S]*?(?:found|Unexpected) (?:String|BlockString|Int|Float)) "[\s\S]*"\.$/, "$1.");
+}
+
+/** graphql-js appends its "Did you mean …?" hints at the end of a message. */
+const SUGGESTION = /\s*Did you mean [^?]*\?\s*$/;
+
+/** `format` without "Did you mean …?" hints: with introspection off they would still reveal the schema's names. */
+export function withoutSuggestions(format: typeof formatError): typeof formatError {
+  return (formatted, error) => {
+    const out = format(formatted, error);
+    return SUGGESTION.test(out.message) ? { ...out, message: out.message.replace(SUGGESTION, "") } : out;
+  };
 }

@@ -7,6 +7,7 @@ export const ID_PREFIX = {
   followUpDetail: "fud",
   statusLog: "slog",
   reason: "rsn",
+  apiKey: "key",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

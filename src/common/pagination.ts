@@ -30,7 +30,7 @@ export class PageArgs {
   after?: string | null;
 }
 
-@ObjectType({ description: "Relay page information." })
+@ObjectType({ simpleResolvers: true, description: "Relay page information." })
 export class PageInfo {
   @Field({ description: "More items follow this page." })
   hasNextPage: boolean;
@@ -83,9 +83,12 @@ export interface Edge<T> {
   node: T;
 }
 
-/** Builds `XConnection` / `XEdge` types for a node type. `totalCount` is counted only when asked for. */
+/**
+ * Builds `XConnection` / `XEdge` types for a node type. `totalCount` is counted only when asked for.
+ * `simpleResolvers`: plain fields are read straight off the object (see Lead).
+ */
 export function ConnectionType<T extends object>(name: string, nodeType: ClassType<T>) {
-  @ObjectType(`${name}Edge`, { description: `An edge in a ${name} connection.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `An edge in a ${name} connection.` })
   class EdgeType implements Edge<T> {
     @Field({ description: "Opaque cursor of this edge." })
     cursor: string;
@@ -94,7 +97,7 @@ export function ConnectionType<T extends object>(name: string, nodeType: ClassTy
     node: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay cursor connection).` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: `A page of ${name} items (Relay cursor connection).` })
   class Connection {
     @Field(() => [EdgeType], { description: "The items of this page, in order." })
     edges: EdgeType[];

@@ -52,6 +52,16 @@ export const IsNotInFuture = customRule("isNotInFuture", "must not be in the fut
   value instanceof Date && value.getTime() <= Date.now() + CLOCK_SKEW_MS,
 );
 
-export const IsJsonObject = customRule("isJsonObject", "must be a JSON object", (value) =>
-  value !== null && typeof value === "object" && !Array.isArray(value),
+/** PostgreSQL's jsonb refuses values nested a few thousand levels deep; a partner's fields never need more than a few. */
+export const MAX_JSON_DEPTH = 32;
+
+export const IsJsonObject = customRule("isJsonObject", `must be a JSON object nested at most ${MAX_JSON_DEPTH} levels deep`, (value) =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && nestsAtMost(value, MAX_JSON_DEPTH),
 );
+
+/** Whether a JSON value nests at most `levels` objects or arrays deep; never looks deeper than that. */
+function nestsAtMost(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (levels === 0) return false;
+  return Object.values(value).every((v) => nestsAtMost(v, levels - 1));
+}

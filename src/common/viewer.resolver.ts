@@ -4,9 +4,9 @@ import { forbidden } from "./errors";
 import { idKind } from "./ids";
 import { Node } from "./node";
 
-@ObjectType({ description: "The caller, as the token says." })
+@ObjectType({ description: "The caller, as the token or API key says." })
 export class Viewer {
-  @Field({ description: "The actor (the token's `sub`)." })
+  @Field({ description: "The actor: the token's `sub`, or `apikey:<name>` for an API key." })
   actor: string;
 
   @Field({ description: "The org (tenant) the caller acts in." })
@@ -19,7 +19,7 @@ export class Viewer {
 @Resolver()
 export class ViewerResolver {
   @Authorized()
-  @Query(() => Viewer, { description: "Who the token says the caller is. Needs any valid token." })
+  @Query(() => Viewer, { description: "Who the token or API key says the caller is. Needs any valid token or key." })
   viewer(@Ctx() ctx: Context): Viewer {
     const { actor, org, scopes } = ctx.auth!;
     return { actor, org, scopes: [...scopes].sort() };

@@ -8,11 +8,15 @@ import { StatusLog } from "../leads/status-log.entity";
 import { LeadReason } from "../leads/lead-reason.entity";
 import { LeadSubStatus } from "../leads/lead-sub-status.entity";
 import { Followup } from "../followups/followup.entity";
+import { ApiKey } from "../auth/api-key.entity";
+import { IdempotencyKey } from "../http/idempotency-key.entity";
 import { embeddedPgModule } from "./embedded-driver";
+import { GuardedPgClient } from "./pg-client";
 import { migrations } from "./migrations";
+import { pgTypes } from "./pg-types";
 import { SqlCounter } from "./sql-counter";
 
-export const entities = [Lead, FollowUpDetail, StatusLog, LeadReason, LeadSubStatus, Followup];
+export const entities = [Lead, FollowUpDetail, StatusLog, LeadReason, LeadSubStatus, Followup, ApiKey, IdempotencyKey];
 
 export interface Database {
   dataSource: DataSource;
@@ -37,16 +41,19 @@ export function createDatabase(config: DbConfig): Database {
       poolSize: config.dbPoolSize,
       applicationName: "leads-gateway",
       logger,
-      extra: config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {},
+      extra: { Client: GuardedPgClient, types: pgTypes, ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}) },
       ...baseOptions(),
     });
     return { dataSource, close: async () => void (dataSource.isInitialized && (await dataSource.destroy())) };
   }
 
+  // No statement_timeout here: PGlite runs a statement synchronously in this thread, with no timer
+  // signal to cancel it, so it accepts `SET statement_timeout` and never enforces it.
   const pglite = config.dataDir === "memory" ? new PGlite() : new PGlite(config.dataDir);
   const dataSource = new DataSource({
     type: "postgres",
     driver: embeddedPgModule(pglite),
+    extra: { types: pgTypes },
     logger,
     // PGlite ships neither uuid-ossp nor pgcrypto; ids are made by the app.
     installExtensions: false,

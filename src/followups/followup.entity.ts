@@ -5,7 +5,7 @@ import { TimestampColumn } from "../common/columns";
 import { Lead } from "../leads/lead.entity";
 import { CallDirection, FollowupStatus, FollowupType } from "./followup.enums";
 
-@ObjectType({ implements: Node, description: "A follow-up activity on a lead (GetBill followup): a call, message, visit or letter, with its results." })
+@ObjectType({ implements: Node, simpleResolvers: true, description: "A follow-up activity on a lead (GetBill followup): a call, message, visit or letter, with its results." })
 @Entity("followups")
 @Index("followups_org_created", ["orgId", "createdOn", "id"])
 @Index("followups_org_status_created", ["orgId", "status", "createdOn", "id"])

@@ -35,9 +35,12 @@ export class FollowupResolver {
   }
 
   @FieldResolver(() => Lead, { description: "The lead this followup belongs to." })
-  async lead(@Root() followup: Followup, @Ctx() ctx: Context): Promise<Lead> {
-    const lead = await ctx.loaders.leadById.load(followup.leadId);
-    if (!lead) throw new Error(`followup ${followup.id} has no lead`);
-    return lead;
+  lead(@Root() followup: Followup, @Ctx() ctx: Context): Lead | Promise<Lead> {
+    // Set when the followup was reached through its lead (`Lead.followups`); no promise then.
+    if (followup.lead) return followup.lead;
+    return ctx.loaders.leadById.load(followup.leadId).then((lead) => {
+      if (!lead) throw new Error(`followup ${followup.id} has no lead`);
+      return lead;
+    });
   }
 }

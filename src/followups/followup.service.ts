@@ -2,6 +2,7 @@ import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import { conflict, failedPrecondition, invalidField, notFound, versionConflict } from "../common/errors";
 import { newId } from "../common/ids";
+import { selectColumns, toEntities } from "../db/raw-select";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
 import { Lead } from "../leads/lead.entity";
 import { LeadStatus } from "../leads/lead.enums";
@@ -55,7 +56,10 @@ export class FollowupService {
       if (cursor.value === null) throw invalidField("after", "is not a valid cursor");
       page.andWhere("(f.created_on, f.id) < (:cursorValue, :cursorId)", { cursorValue: new Date(cursor.value), cursorId: cursor.id });
     }
-    const rows = await page.orderBy("f.createdOn", "DESC").addOrderBy("f.id", "DESC").limit(size + 1).getMany();
+    const rows = toEntities(
+      Followup,
+      await page.select(selectColumns(this.ds, Followup, "f")).orderBy("f.createdOn", "DESC").addOrderBy("f.id", "DESC").limit(size + 1).getRawMany(),
+    );
     const cursorOf = (row: Followup) => encodeCursor({ order: ORDER_KEY, value: row.createdOn.toISOString(), id: row.id });
     return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
   }

@@ -1,47 +1,182 @@
+import { createHash } from "node:crypto";
 import type { RequestHandler, Router } from "express";
 import { ruruHTML, type RuruServerConfig } from "ruru/server";
-import { serveStatic } from "ruru/static";
+import { getStaticFile } from "ruru/static";
 
-const STATIC_PATH = "/playground-assets/";
+/** Where this server serves the `ruru` package's files (GraphiQL, Monaco, workers, fonts). */
+export const PLAYGROUND_ASSETS_PATH = "/playground-assets/";
 
-export const DEFAULT_QUERY = `# Welcome to the leads gateway. The development token is already in the headers (below).
-query Leads {
+export interface PlaygroundOptions {
+  /** The GraphQL endpoint's path on this server. */
+  endpoint: string;
+  /** Prefilled in the headers editor as `Authorization: Bearer <token>` (the development token). */
+  token?: string;
+}
+
+/** The query the playground opens with; its comments are the first help a newcomer reads. */
+export function defaultQuery(hasToken: boolean): string {
+  const auth = hasToken
+    ? `# The Headers tab below sends the development token
+# (org "demo", actor "dev", every scope). Other tokens:
+#   npm run token -- --org demo --sub me \\
+#     --scopes "leads:read followups:read"`
+    : `# Put your token in the Headers tab below:
+#   { "Authorization": "Bearer <token>" }`;
+  return `# Leads gateway: GraphQL playground
+#
+${auth}
+#
+# Ctrl-Enter (or the ▶ button) runs the query. The docs
+# explorer (book icon, top left) describes every type,
+# field and argument; Ctrl-Alt-K searches the schema.
+# More operations: docs/examples/*.graphql
+query RecentLeads {
   viewer { actor org scopes }
+  # newest first; see LeadFilter and LeadOrder
   leads(first: 5) {
     totalCount
     edges {
+      cursor
       node {
         id
         leadFor
+        type
         status
+        subStatus
         owner
         nextFollowUp
-        statusLogDetails { status previousStatus reason createdOn }
+        followUpState
+        statusLogDetails { status previousStatus reason }
       }
     }
     pageInfo { hasNextPage endCursor }
   }
 }
 `;
+}
+
+/** The default query as a developer sees it (with the development token). */
+export const DEFAULT_QUERY = defaultQuery(true);
 
 /**
- * GraphiQL (Ruru) for browsers: `GET /graphql` with `Accept: text/html`. Every asset comes from
- * this server (the `ruru` package's files), so it works offline.
+ * The page's own HTML parts: every script, style, font and worker comes from
+ * PLAYGROUND_ASSETS_PATH, never from ruru's unpkg default or any other CDN, so the playground
+ * works offline.
  */
-export function mountPlayground(router: Router, options: { endpoint: string; token?: string }): RequestHandler {
-  router.use(STATIC_PATH, serveStatic(STATIC_PATH));
-  const html = ruruHTML({
-    endpoint: options.endpoint,
-    staticPath: STATIC_PATH,
-    clientConfig: {
-      defaultQuery: DEFAULT_QUERY,
-      initialQuery: DEFAULT_QUERY,
-      ...(options.token ? { initialHeaders: JSON.stringify({ Authorization: `Bearer ${options.token}` }, null, 2) } : {}),
-    } as RuruServerConfig["clientConfig"], // ruru's type marks every client option required
+function htmlParts(assets: string): RuruServerConfig["htmlParts"] {
+  return {
+    titleTag: "<title>Leads gateway · GraphQL playground</title>",
+    metaTags: [
+      '<meta charset="utf-8" />',
+      '<meta name="viewport" content="width=device-width, initial-scale=1" />',
+      '<meta name="referrer" content="no-referrer" />',
+      // No favicon request (and no 404 in the console).
+      '<link rel="icon" href="data:," />',
+      `<link rel="modulepreload" href="${assets}ruru.js" />`,
+    ].join("\n"),
+    styleTags: [
+      `<link rel="stylesheet" href="${assets}ruru.css" />`,
+      "<style>body { margin: 0; } #ruru-root { height: 100vh; }</style>",
+    ].join("\n"),
+    // Monaco's editor, GraphQL and JSON workers, loaded from this server.
+    headerScripts: `<script type="module">
+const worker = (file) => new Worker(new URL(${JSON.stringify(assets)} + file, import.meta.url), { type: "module" });
+globalThis.MonacoEnvironment = {
+  getWorker(_, label) {
+    return worker(label === "json" ? "jsonWorker.js" : label === "graphql" ? "graphqlWorker.js" : "editorWorker.js");
+  },
+};
+</script>`,
+    bodyInitScript: `<script type="module">
+import { React, createRoot, Ruru } from ${JSON.stringify(`${assets}ruru.js`)};
+createRoot(document.getElementById("ruru-root")).render(React.createElement(Ruru, RURU_CONFIG));
+</script>`,
+  };
+}
+
+/** Fails fast if the page would reference anything not on this server (e.g. after a ruru upgrade). */
+export function offOriginReferences(html: string): string[] {
+  const refs = [...html.matchAll(/(?:src|href)\s*=\s*["']([^"']*)["']|\bfrom\s+["']([^"']*)["']|\bimport\s*\(\s*["']([^"']*)["']|url\(\s*["']?([^"')]*)/g)].map(
+    (m) => m[1] ?? m[2] ?? m[3] ?? m[4],
+  );
+  return refs.filter((ref) => /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(ref) && !ref.startsWith("data:"));
+}
+
+/**
+ * Only this server may supply the page's code, styles, fonts, workers and data: an off-origin
+ * reference is refused by the browser even if one slipped into a future ruru. Inline scripts are
+ * allowed by hash; Monaco and emotion inject styles at runtime, hence `'unsafe-inline'` for styles.
+ */
+function contentSecurityPolicy(html: string): string {
+  const hashes = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)]
+    .filter((m) => m[1].trim() !== "")
+    .map((m) => `'sha256-${createHash("sha256").update(m[1]).digest("base64")}'`);
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${hashes.join(" ")}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "worker-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/**
+ * GraphiQL (via the `ruru` package) for browsers: `GET <endpoint>` with `Accept: text/html`.
+ * Mounts the assets on `router` and returns the handler to put in front of the GraphQL endpoint.
+ */
+export function mountPlayground(router: Router, options: PlaygroundOptions): RequestHandler {
+  const assets = PLAYGROUND_ASSETS_PATH;
+  const headers = options.token
+    ? { Authorization: `Bearer ${options.token}` }
+    : { Authorization: "Bearer <your token>" };
+  const query = defaultQuery(!!options.token);
+  // ruru's type marks every client option required (graphiql's own types are not installed).
+  const clientConfig: Partial<NonNullable<RuruServerConfig["clientConfig"]>> = {
+    initialQuery: query,
+    defaultQuery: query,
+    initialHeaders: JSON.stringify(headers, null, 2),
+    defaultHeaders: JSON.stringify(headers, null, 2),
+    isHeadersEditorEnabled: true,
+    // Explain and plan diagrams are Grafast tools; this server is not Grafast.
+    debugTools: [],
+  };
+  const html = ruruHTML({ endpoint: options.endpoint, staticPath: assets, clientConfig: clientConfig as RuruServerConfig["clientConfig"], htmlParts: htmlParts(assets) });
+  const offOrigin = offOriginReferences(html);
+  if (offOrigin.length) throw new Error(`the playground page references other origins: ${offOrigin.join(", ")}`);
+  const csp = contentSecurityPolicy(html);
+
+  router.use(assets, (req, res, next) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return next();
+    Promise.resolve(getStaticFile({ staticPath: assets, urlPath: req.originalUrl, acceptEncoding: req.headers["accept-encoding"], disallowDevAssets: true }))
+      .then((file) => {
+        if (!file) return res.status(404).type("text").send("Not found");
+        // Revalidated by ETag on every load: the file names are not content-hashed.
+        res.set({ etag: file.headers.etag, "cache-control": "no-cache", vary: "Accept-Encoding" });
+        if (req.headers["if-none-match"] === file.headers.etag) return res.status(304).end();
+        res.set({ ...file.headers, "content-security-policy": csp, "x-content-type-options": "nosniff" });
+        res.status(200).end(req.method === "HEAD" ? undefined : file.content);
+      })
+      .catch(next);
   });
+
   return (req, res, next) => {
     if (req.method === "GET" && req.accepts(["application/json", "application/graphql-response+json", "text/html"]) === "text/html") {
-      res.type("html").send(html);
+      res
+        .set({
+          "content-security-policy": csp,
+          // The page embeds the development token.
+          "cache-control": "no-store",
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "no-referrer",
+        })
+        .type("html")
+        .send(html);
       return;
     }
     next();

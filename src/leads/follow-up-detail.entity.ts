@@ -3,7 +3,7 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typ
 import { SequenceColumn, TimestampColumn } from "../common/columns";
 import { Lead } from "./lead.entity";
 
-@ObjectType({ description: "One recorded follow-up with the customer (Capillary followUpDetails), appended by `updateLeadFollowups`." })
+@ObjectType({ simpleResolvers: true, description: "One recorded follow-up with the customer (Capillary followUpDetails), appended by `updateLeadFollowups`." })
 @Entity("follow_up_details")
 @Index("follow_up_details_lead_seq", ["leadId", "seq"])
 export class FollowUpDetail {

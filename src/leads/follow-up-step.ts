@@ -2,7 +2,7 @@ import { Field, Float, Int, ObjectType } from "type-graphql";
 import { FollowUpChannel } from "./lead.enums";
 
 /** One step of a lead's follow-up schedule (Apten `followUpConfig`). Stored as JSON on the lead. */
-@ObjectType({ description: "One step of the follow-up schedule: after `hours`, reach out on `channel`." })
+@ObjectType({ simpleResolvers: true, description: "One step of the follow-up schedule: after `hours`, reach out on `channel`." })
 export class FollowUpStep {
   @Field(() => Int, { description: "Step number, 1..n." })
   step: number;

@@ -7,14 +7,20 @@ import { FollowUpState, LeadStatus, LeadType } from "./lead.enums";
 import { FollowUpStep } from "./follow-up-step";
 import { followUpStateOf } from "./follow-up-schedule";
 
-@ObjectType({ implements: Node, description: "A sales lead: a customer's interest in an item, brand or category, with its follow-up schedule." })
+// simpleResolvers: a plain field is read straight off the object, without type-graphql's per-field
+// wrapper. Scopes are checked on operations and @FieldResolver methods, never on a plain @Field.
+@ObjectType({ implements: Node, simpleResolvers: true, description: "A sales lead: a customer's interest in an item, brand or category, with its follow-up schedule." })
 @Entity("leads")
 @Index("leads_org_created", ["orgId", "createdOn", "id"])
 @Index("leads_org_updated", ["orgId", "lastUpdatedOn", "id"])
-@Index("leads_org_next_follow_up", ["orgId", "nextFollowUp", "id"])
 @Index("leads_org_status_created", ["orgId", "status", "createdOn", "id"])
-@Index("leads_org_owner", ["orgId", "owner"])
-@Index("leads_org_user", ["orgId", "userId"])
+// Newest first within an owner or a customer, straight off the index.
+@Index("leads_org_owner_created", ["orgId", "owner", "createdOn", "id"])
+@Index("leads_org_user_created", ["orgId", "userId", "createdOn", "id"])
+// NEXT_FOLLOW_UP order, NULLs last either way: on COALESCE(next_follow_up, ±infinity), see LeadService
+// (expression indexes, made by migration LeadKeysetIndexes).
+@Index("leads_org_next_follow_up_asc", { synchronize: false })
+@Index("leads_org_next_follow_up_desc", { synchronize: false })
 @Index("leads_org_type", ["orgId", "type"])
 @Index("leads_org_sub_status", ["orgId", "subStatus"])
 @Index("leads_org_source", ["orgId", "orgSourceId"])

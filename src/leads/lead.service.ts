@@ -1,7 +1,8 @@
-import { Brackets, DataSource, type SelectQueryBuilder } from "typeorm";
+import { DataSource, type SelectQueryBuilder } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import { badInput, invalidField } from "../common/errors";
 import { newId } from "../common/ids";
+import { selectColumns, toEntities } from "../db/raw-select";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, OrderDirection, toPage } from "../common/pagination";
 import type { Warning } from "../common/warning";
 import { Lead } from "./lead.entity";
@@ -14,11 +15,28 @@ import { reschedule, strategiesDisabled, type Schedule } from "./follow-up-sched
 import type { LeadStatusService } from "./lead-status.service";
 
 /** The columns each ordering sorts by; `id` breaks ties so that the keyset is total. */
-const ORDER_COLUMNS: Record<LeadOrderField, { property: keyof Lead; column: string; nullable: boolean }> = {
+const ORDER_COLUMNS: Record<LeadOrderField, SortColumn> = {
   [LeadOrderField.CREATED_ON]: { property: "createdOn", column: "created_on", nullable: false },
   [LeadOrderField.LAST_UPDATED_ON]: { property: "lastUpdatedOn", column: "last_updated_on", nullable: false },
   [LeadOrderField.NEXT_FOLLOW_UP]: { property: "nextFollowUp", column: "next_follow_up", nullable: true },
 };
+
+interface SortColumn {
+  property: keyof Lead;
+  column: string;
+  nullable: boolean;
+}
+
+/**
+ * What a page sorts on. A nullable column sorts as COALESCE(column, ±infinity), with the sign that
+ * puts NULLs last in that direction: the order is NULLS LAST either way, the cursor one row
+ * comparison, and both are served by the expression indexes leads_org_next_follow_up_asc/_desc.
+ */
+function sortKey(order: SortColumn, direction: OrderDirection): { expr: string; nullAs?: string } {
+  if (!order.nullable) return { expr: `lead.${order.column}` };
+  const nullAs = direction === OrderDirection.ASC ? "infinity" : "-infinity";
+  return { expr: `COALESCE(lead.${order.column}, '${nullAs}')`, nullAs };
+}
 
 /** Fields of UpdateLeadInput that change something (`expectedVersion` alone does not). */
 const UPDATABLE: ReadonlyArray<keyof UpdateLeadInput> = [
@@ -52,11 +70,13 @@ export class LeadService {
     const page = filtered.clone();
     if (after != null) this.applyCursor(page, decodeCursor(after, orderKey), order, direction);
     const dir = direction === OrderDirection.ASC ? "ASC" : "DESC";
-    const rows = await page
-      .orderBy(`lead.${order.property}`, dir, order.nullable ? "NULLS LAST" : undefined)
+    const raw = await page
+      .select(selectColumns(this.ds, Lead, "lead"))
+      .orderBy(sortKey(order, direction).expr, dir)
       .addOrderBy("lead.id", dir)
       .limit(size + 1)
-      .getMany();
+      .getRawMany();
+    const rows = toEntities(Lead, raw);
 
     const cursorOf = (lead: Lead) => {
       const value = lead[order.property] as Date | null;
@@ -78,33 +98,21 @@ export class LeadService {
     if (filter.createdBefore) qb.andWhere("lead.createdOn < :createdBefore", { createdBefore: filter.createdBefore });
     if (filter.updatedAfter) qb.andWhere("lead.lastUpdatedOn > :updatedAfter", { updatedAfter: filter.updatedAfter });
     if (filter.updatedBefore) qb.andWhere("lead.lastUpdatedOn < :updatedBefore", { updatedBefore: filter.updatedBefore });
+    // The same rows as `next_follow_up < x` (a NULL is never before x), in the terms of leads_org_next_follow_up_asc.
     if (filter.nextFollowUpBefore)
-      qb.andWhere("lead.nextFollowUp < :nextFollowUpBefore", { nextFollowUpBefore: filter.nextFollowUpBefore });
+      qb.andWhere("COALESCE(lead.next_follow_up, 'infinity') < :nextFollowUpBefore", { nextFollowUpBefore: filter.nextFollowUpBefore });
     return qb;
   }
 
-  /** Rows strictly after the cursor in the ordering; NULL sort keys come last in both directions. */
-  private applyCursor(
-    qb: SelectQueryBuilder<Lead>,
-    cursor: { value: string | null; id: string },
-    order: { property: keyof Lead; column: string; nullable: boolean },
-    direction: OrderDirection,
-  ) {
-    const cmp = direction === OrderDirection.ASC ? ">" : "<";
-    const col = `lead.${order.column}`;
-    const params = { cursorValue: cursor.value ? new Date(cursor.value) : null, cursorId: cursor.id };
+  /** Rows strictly after the cursor in the ordering (NULL sort keys come last in both directions, see sortKey). */
+  private applyCursor(qb: SelectQueryBuilder<Lead>, cursor: { value: string | null; id: string }, order: SortColumn, direction: OrderDirection) {
     if (cursor.value === null && !order.nullable) throw invalidField("after", "is not a valid cursor");
-    if (cursor.value === null) {
-      qb.andWhere(`${col} IS NULL AND lead.id ${cmp} :cursorId`, params);
-    } else if (!order.nullable) {
-      qb.andWhere(`(${col}, lead.id) ${cmp} (:cursorValue, :cursorId)`, params);
-    } else {
-      qb.andWhere(
-        new Brackets((b) =>
-          b.where(`(${col}, lead.id) ${cmp} (:cursorValue, :cursorId)`, params).orWhere(`${col} IS NULL`),
-        ),
-      );
-    }
+    const { expr, nullAs } = sortKey(order, direction);
+    const cmp = direction === OrderDirection.ASC ? ">" : "<";
+    qb.andWhere(`(${expr}, lead.id) ${cmp} (CAST(:cursorValue AS timestamptz), :cursorId)`, {
+      cursorValue: cursor.value === null ? nullAs : new Date(cursor.value),
+      cursorId: cursor.id,
+    });
   }
 
   async create(principal: Principal, input: CreateLeadInput): Promise<LeadPayload> {

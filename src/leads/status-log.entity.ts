@@ -4,7 +4,7 @@ import { SequenceColumn, TimestampColumn } from "../common/columns";
 import { Lead } from "./lead.entity";
 import { LeadStatus } from "./lead.enums";
 
-@ObjectType({ description: "One status change of a lead, written in the same transaction as the change." })
+@ObjectType({ simpleResolvers: true, description: "One status change of a lead, written in the same transaction as the change." })
 @Entity("status_logs")
 @Index("status_logs_lead_seq", ["leadId", "seq"])
 export class StatusLog {

@@ -1,18 +1,20 @@
 import DataLoader from "dataloader";
 import type { DataSource } from "typeorm";
+import { selectColumns, toEntities } from "../db/raw-select";
 import { Followup } from "../followups/followup.entity";
 import type { FollowupStatus } from "../followups/followup.enums";
 import { groupInKeyOrder } from "./group-by-key";
+import type { Columns } from "./index";
 
-/** `Lead.followups(status)`, newest created first; one loader per status filter. */
-export function createFollowupsByLeadIdLoader(ds: DataSource, org: string, statuses: readonly FollowupStatus[] | null) {
+/** `Lead.followups(status)`, newest created first; one loader per status filter (index followups_lead_created). */
+export function createFollowupsByLeadIdLoader(ds: DataSource, org: string, statuses: readonly FollowupStatus[] | null, columns: Columns) {
   return new DataLoader<string, Followup[]>(async (leadIds) => {
-    const qb = ds
-      .getRepository(Followup)
-      .createQueryBuilder("f")
-      .where("f.orgId = :org AND f.leadId = ANY(:leadIds)", { org, leadIds });
-    if (statuses) qb.andWhere("f.status = ANY(:statuses)", { statuses });
-    const rows = await qb.orderBy("f.createdOn", "DESC").addOrderBy("f.id", "DESC").getMany();
-    return groupInKeyOrder(leadIds, rows, (f) => f.leadId);
+    const rows = await ds.query(
+      `SELECT ${selectColumns(ds, Followup, "f", columns("Followup"))} FROM followups f
+       WHERE f.org_id = $1 AND f.lead_id = ANY($2)${statuses ? " AND f.status = ANY($3)" : ""}
+       ORDER BY f.created_on DESC, f.id DESC`,
+      statuses ? [org, leadIds, statuses] : [org, leadIds],
+    );
+    return groupInKeyOrder(leadIds, toEntities(Followup, rows), (f) => f.leadId);
   });
 }

@@ -1,0 +1,156 @@
+export interface CaseResult {
+  case: string;
+  connections: number;
+  requestsPerSecond: number;
+  requests: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  latencyAvgMs: number;
+  /** Mean of the `X-SQL-Statements` header over every response of the run. */
+  sqlStatementsPerRequest: number | null;
+  sqlStatementsMax: number | null;
+  /** Mean response body size. */
+  responseBytes: number;
+  /** 200 responses carrying GraphQL `errors` (e.g. a status change refused). */
+  graphqlErrors: number;
+  non2xx: number;
+  socketErrors: number;
+  timeouts: number;
+  /** Server CPU time (user + system, all processes) per request: less sensitive than req/s to other load on the machine. */
+  serverCpuMsPerRequest: number;
+  /** Peak resident memory of the server's process tree (primary and workers), summed at one instant. */
+  peakRssMb: number;
+  peakProcessRssMb: number;
+  /** Peak PSS of the process tree: shared pages counted once (equals the RSS for one process). */
+  peakPssMb: number;
+  serverProcesses: number;
+  loadAverage1m: number;
+  firstError?: string;
+}
+
+export interface RunResult {
+  label?: string;
+  date: string;
+  durationSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string; platform: string };
+  load: { before: { one: number; five: number; fifteen: number }; after: { one: number; five: number; fifteen: number } };
+  dataset: { orgs: number; leadsPerOrg: number; perLead: number };
+  server: { env: Record<string, string>; peakHwmMb: number };
+  queries: Record<string, { title: string; query: string }>;
+  results: CaseResult[];
+}
+
+const fmt = (n: number | null, digits = 0) => (n === null ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+export function resultsTable(run: RunResult): string {
+  const lines = [
+    "| case | conns | req/s | p50 ms | p99 ms | server CPU ms/req | SQL/req | resp bytes | GraphQL errors | non-2xx | peak RSS MB (sum) | peak PSS MB | load 1m |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const r of run.results) {
+    lines.push(
+      `| ${r.case} | ${r.connections} | ${fmt(r.requestsPerSecond)} | ${fmt(r.latencyP50Ms)} | ${fmt(r.latencyP99Ms)} | ${fmt(r.serverCpuMsPerRequest, 2)} | ${fmt(r.sqlStatementsPerRequest, 1)} | ${fmt(r.responseBytes)} | ${r.graphqlErrors} | ${r.non2xx + r.socketErrors} | ${r.peakRssMb} | ${r.peakPssMb} | ${r.loadAverage1m} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The issue's targets, checked on this run's numbers at the highest connection count measured. */
+export function targets(run: RunResult): string[] {
+  const top = Math.max(...run.results.map((r) => r.connections));
+  const at = (name: string) => run.results.find((r) => r.case === name && r.connections === top);
+  const q1 = at("Q1");
+  const q2 = at("Q2");
+  const m1 = at("M1");
+  const out: string[] = [];
+  const mark = (ok: boolean) => (ok ? "met" : "NOT met");
+  if (q1 && q2) {
+    const ratio = q2.requestsPerSecond / q1.requestsPerSecond;
+    out.push(`Q2 at ${top} connections: ${Math.round(ratio * 100)}% of Q1's requests/s (target ≥ 50%): ${mark(ratio >= 0.5)}`);
+  }
+  const q2All = run.results.filter((r) => r.case === "Q2");
+  if (q2All.length) {
+    const max = Math.max(...q2All.map((r) => r.sqlStatementsMax ?? Infinity));
+    out.push(`Q2 SQL statements per request: at most ${max} (target ≤ 5): ${mark(max <= 5)}`);
+  }
+  if (q1 && m1) {
+    const ratio = m1.requestsPerSecond / q1.requestsPerSecond;
+    out.push(`M1 at ${top} connections: ${Math.round(ratio * 100)}% of Q1's requests/s (target ≥ 30%): ${mark(ratio >= 0.3)}`);
+  }
+  const atTop = run.results.filter((r) => r.connections === top);
+  if (atTop.length) {
+    const peak = Math.max(...atTop.map((r) => r.peakRssMb));
+    const pss = Math.max(...atTop.map((r) => r.peakPssMb));
+    const perProcess = Math.max(...atTop.map((r) => r.peakProcessRssMb));
+    const processes = Math.max(...atTop.map((r) => r.serverProcesses));
+    out.push(
+      `Server peak RSS at ${top} connections: ${peak} MB summed over ${processes} process(es)` +
+        (processes > 1 ? ` (PSS ${pss} MB; largest process ${perProcess} MB)` : "") +
+        ` (target < 300 MB): ${mark(peak < 300)}`,
+    );
+  }
+  return out;
+}
+
+export function renderRun(run: RunResult): string {
+  const m = run.machine;
+  const env = Object.entries(run.server.env).map(([k, v]) => `${k}=${v}`).join(" ");
+  return [
+    `${run.label ? `**${run.label}** — ` : ""}${run.date.slice(0, 16).replace("T", " ")} UTC, ${run.durationSeconds} s per run. ` +
+      `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, PostgreSQL ${m.postgres}, ${m.platform}. ` +
+      `Load average before/after: ${run.load.before.one}/${run.load.after.one} (1 min), ${run.load.before.five}/${run.load.after.five} (5 min).`,
+    "",
+    `Server: \`${env}\`; peak RSS (VmHWM summed over the process tree) ${run.server.peakHwmMb} MB.`,
+    "",
+    resultsTable(run),
+    "",
+    ...targets(run).map((t) => `- ${t}`),
+  ].join("\n");
+}
+
+const LATEST_START = "<!-- bench:latest:start -->";
+const LATEST_END = "<!-- bench:latest:end -->";
+const LOG_MARK = "<!-- bench:log: `npm run bench -- --label …` appends each labelled run below, oldest first -->";
+
+function skeleton(run: RunResult): string {
+  const queries = Object.entries(run.queries)
+    .map(([name, q]) => `- **${name}** ${q.title}:\n  \`${q.query}\``)
+    .join("\n");
+  return [
+    "# Benchmark results",
+    "",
+    "`npm run bench` (see `bench/run.ts`) against a local PostgreSQL: two orgs of " +
+      `${run.dataset.leadsPerOrg.toLocaleString("en-US")} leads, each with ${run.dataset.perLead} follow-up details, ` +
+      `${run.dataset.perLead} status logs and ${run.dataset.perLead} followups. Reads use one org, writes the other. ` +
+      "autocannon drives the server (production mode, a child process) at each connection count; SQL/req is the mean " +
+      "of the `X-SQL-Statements` header over every response; peak RSS is the server's process tree, polled every 200 ms.",
+    "",
+    "## Cases",
+    "",
+    queries,
+    "",
+    "## Latest run",
+    "",
+    LATEST_START,
+    LATEST_END,
+    "",
+    "## Run log",
+    "",
+    LOG_MARK,
+    "",
+  ].join("\n");
+}
+
+/** Replaces the latest-run section of RESULTS.md and, for a labelled run, appends it to the run log. */
+export function updateResultsMd(current: string, run: RunResult): string {
+  let md = current.includes(LATEST_START) ? current : skeleton(run) + (current ? `\n${current}` : "");
+  const start = md.indexOf(LATEST_START) + LATEST_START.length;
+  const end = md.indexOf(LATEST_END);
+  md = `${md.slice(0, start)}\n${renderRun(run)}\n${md.slice(end)}`;
+  if (run.label) {
+    const entry = `\n### ${run.label}\n\n${renderRun(run)}\n`;
+    // The run log is the last section: entries stay in the order they were run.
+    md = `${md.trimEnd()}\n${entry}`;
+  }
+  return md;
+}

@@ -1,0 +1,60 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { RequestHandler, Response } from "express";
+import type { ApolloServerPlugin } from "@apollo/server";
+import { RequestLimitError } from "./query-limits";
+
+/** Aborted when the request times out or its client goes away; follows every async continuation of the request. */
+const requestSignal = new AsyncLocalStorage<AbortSignal>();
+
+export const TIMEOUT_MESSAGE = "The request took too long and was abandoned; retry it later.";
+
+/**
+ * REQUEST_TIMEOUT_MS: after `ms` the client gets 503 `TIMEOUT`, and the work is abandoned: no
+ * field resolver starts after that (see `abandonTimedOutWork`), and the late answer is dropped.
+ * A statement already running in the database is bounded by STATEMENT_TIMEOUT_MS instead.
+ * `ms` 0 turns the timeout off (the request is still abandoned when its client disconnects).
+ */
+export function requestTimeout(ms: number): RequestHandler {
+  return (_req, res, next) => {
+    const controller = new AbortController();
+    const timer =
+      ms > 0
+        ? setTimeout(() => {
+            controller.abort();
+            if (res.headersSent) return;
+            res.status(503).json({ errors: [{ message: TIMEOUT_MESSAGE, extensions: { code: "TIMEOUT" } }] });
+            dropLateWrites(res);
+          }, ms)
+        : undefined;
+    res.once("close", () => {
+      clearTimeout(timer);
+      if (!res.writableFinished) controller.abort(); // the client went away first
+    });
+    requestSignal.run(controller.signal, next);
+  };
+}
+
+/** The GraphQL handler still answers when its work ends; that answer has nowhere to go. */
+function dropLateWrites(res: Response) {
+  const ignore = function (this: Response) {
+    return this;
+  };
+  Object.assign(res, { setHeader: ignore, writeHead: ignore, status: ignore, set: ignore, send: ignore, json: ignore, end: ignore, write: () => true });
+}
+
+/** Stops resolving fields once the request's signal is aborted: nothing new reaches the database. */
+export const abandonTimedOutWork: ApolloServerPlugin = {
+  async requestDidStart() {
+    const signal = requestSignal.getStore();
+    if (!signal) return;
+    return {
+      async executionDidStart() {
+        return {
+          willResolveField() {
+            if (signal.aborted) throw new RequestLimitError("TIMEOUT", TIMEOUT_MESSAGE, { status: 503 });
+          },
+        };
+      },
+    };
+  },
+};

@@ -1,0 +1,317 @@
+import { getIntrospectionQuery } from "graphql";
+import { ConfigError, loadConfig, type AppConfig } from "../src/config";
+import { codes, startTestApp, TEST_JWT_SECRET, type GqlResponse, type TestApp } from "./support/app";
+
+/**
+ * NODE_ENV=production: introspection and the playground off unless enabled, no field suggestions,
+ * a CORS allowlist, Apollo's CSRF prevention, a body size limit, a request timeout and (on
+ * PostgreSQL) a statement_timeout. The app is started with what loadConfig derives for production.
+ */
+const ALLOWED = "https://app.example.com";
+const OTHER = "https://evil.example.net";
+const usePg = !!process.env.DATABASE_URL;
+
+/** The posture settings loadConfig gives production; the database and rate limits stay the suite's. */
+function production(env: Record<string, string> = {}): Partial<AppConfig> {
+  const c = loadConfig({ NODE_ENV: "production", JWT_SECRET: TEST_JWT_SECRET, ...env });
+  return {
+    env: c.env,
+    introspection: c.introspection,
+    playground: c.playground,
+    fieldSuggestions: c.fieldSuggestions,
+    corsOrigins: c.corsOrigins,
+    bodyLimitBytes: c.bodyLimitBytes,
+    requestTimeoutMs: c.requestTimeoutMs,
+    statementTimeoutMs: c.statementTimeoutMs,
+    sqlStats: c.sqlStats,
+  };
+}
+
+async function bodyOf(res: Response): Promise<GqlResponse["body"]> {
+  return (await res.json()) as GqlResponse["body"];
+}
+
+let prod: TestApp;
+let dev: TestApp;
+/**
+ * Production with INTROSPECTION=true, PLAYGROUND=true, a 1 s request timeout and one database
+ * connection (which the timeout test holds, so that a request waits for it).
+ */
+let enabled: TestApp;
+beforeAll(async () => {
+  // one after the other: each embedded database's start is CPU-bound
+  prod = await startTestApp(production({ CORS_ORIGINS: `${ALLOWED}, http://localhost:3000`, BODY_LIMIT: "16kb" }));
+  dev = await startTestApp({ env: "development", playground: true });
+  enabled = await startTestApp({ ...production({ INTROSPECTION: "true", PLAYGROUND: "true", REQUEST_TIMEOUT_MS: "1000" }), dbPoolSize: 1 });
+}, 180_000);
+afterAll(async () => {
+  await Promise.all([prod?.close(), dev?.close(), enabled?.close()]);
+});
+
+describe("configuration", () => {
+  it("production turns introspection, the playground and suggestions off, and allows no origin", () => {
+    const c = loadConfig({ NODE_ENV: "production", JWT_SECRET: TEST_JWT_SECRET });
+    expect(c).toMatchObject({ introspection: false, playground: false, fieldSuggestions: false, corsOrigins: [], bodyLimitBytes: 1024 * 1024 });
+    expect(c.requestTimeoutMs).toBeGreaterThan(0);
+    expect(c.statementTimeoutMs).toBeGreaterThan(0);
+    expect(c.statementTimeoutMs).toBeLessThan(c.requestTimeoutMs);
+  });
+
+  it("INTROSPECTION=true and PLAYGROUND=true turn them back on; CORS_ORIGINS is parsed once", () => {
+    const c = loadConfig({ NODE_ENV: "production", JWT_SECRET: TEST_JWT_SECRET, INTROSPECTION: "true", PLAYGROUND: "true", CORS_ORIGINS: "https://a.example.com/, http://localhost:3000" });
+    expect(c).toMatchObject({ introspection: true, playground: true, corsOrigins: ["https://a.example.com", "http://localhost:3000"] });
+  });
+
+  it("development allows every origin, introspection and the playground", () => {
+    expect(loadConfig({})).toMatchObject({ introspection: true, playground: true, fieldSuggestions: true, corsOrigins: "*" });
+  });
+
+  it.each([
+    ["CORS_ORIGINS", "not-an-origin"],
+    ["CORS_ORIGINS", "https://a.example.com/path"],
+    ["BODY_LIMIT", "lots"],
+    ["BODY_LIMIT", "500gb"],
+    ["REQUEST_TIMEOUT_MS", "-1"],
+    ["STATEMENT_TIMEOUT_MS", "soon"],
+    ["MAX_QUERY_DEPTH", "deep"],
+    ["MAX_BATCH", "0"],
+  ])("refuses %s=%s", (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+  });
+
+  it("reads sizes and limits", () => {
+    expect(loadConfig({ BODY_LIMIT: "512kb", MAX_QUERY_COST: "500", MAX_BATCH: "5" })).toMatchObject({ bodyLimitBytes: 512 * 1024, maxQueryCost: 500, maxBatch: 5 });
+  });
+});
+
+describe("introspection", () => {
+  it("is refused in production: 400 GRAPHQL_VALIDATION_FAILED", async () => {
+    for (const query of [getIntrospectionQuery(), `{ __schema { types { name } } }`, `{ __type(name: "Lead") { fields { name } } }`]) {
+      const res = await prod.gql(query);
+      expect(res.status).toBe(400);
+      expect(codes(res)[0]).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect(res.body.errors![0].message).toMatch(/introspection has been disabled/);
+      expect(res.body.data).toBeUndefined();
+    }
+  });
+
+  it("still answers __typename", async () => {
+    const res = await prod.gql(`{ __typename viewer { __typename org } }`);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.__typename).toBe("Query");
+  });
+
+  it("works with INTROSPECTION=true", async () => {
+    const res = await enabled.gql(`{ __schema { queryType { name } } }`);
+    expect(res.body).toEqual({ data: { __schema: { queryType: { name: "Query" } } } });
+  });
+});
+
+describe("the playground", () => {
+  const browserGet = (url: string) => fetch(url, { headers: { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" } });
+
+  it("is served in development, with its assets", async () => {
+    const res = await browserGet(dev.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(await res.text()).toMatch(/<html/i);
+  });
+
+  it("is off in production: a browser's GET gets no HTML, and no asset is served", async () => {
+    const res = await browserGet(prod.url);
+    const text = await res.text();
+    expect(res.headers.get("content-type")).not.toMatch(/text\/html/);
+    expect(text).not.toMatch(/<html|<script/i);
+
+    const html = await (await browserGet(dev.url)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets.length).toBeGreaterThan(0);
+    for (const asset of assets) {
+      expect((await fetch(dev.origin + asset)).status).toBe(200);
+      const off = await fetch(prod.origin + asset);
+      expect(off.status).toBe(404);
+      expect(await off.text()).not.toMatch(/<script/i);
+    }
+  });
+
+  it("is on with PLAYGROUND=true", async () => {
+    const res = await browserGet(enabled.url);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    // no development token is prefilled outside the development secret
+    expect(await res.text()).not.toMatch(/Bearer ey/);
+  });
+});
+
+describe("field suggestions", () => {
+  it.each([
+    ["an unknown field", `{ leadz { totalCount } }`, 'Cannot query field "leadz" on type "Query".'],
+    ["an unknown argument", `{ leads(firs: 1) { totalCount } }`, 'Unknown argument "firs" on field "Query.leads".'],
+    ["an unknown type", `query ($f: LeedFilter) { leads(filter: $f) { totalCount } }`, 'Unknown type "LeedFilter".'],
+  ])("are left out in production: %s", async (_name, query, message) => {
+    const res = await prod.gql(query);
+    expect(res.status).toBe(400);
+    expect(res.body.errors!.map((e) => e.message)).toContain(message);
+    expect(JSON.stringify(res.body)).not.toMatch(/Did you mean/);
+
+    const inDev = await dev.gql(query);
+    expect(JSON.stringify(inDev.body)).toMatch(/Did you mean/);
+  });
+
+  it("are left out of an unknown input field's variable error", async () => {
+    const res = await prod.gql(`mutation ($i: CreateLeadInput!) { createLead(input: $i) { lead { id } } }`, { i: { leadFor: "x", leadFr: "y" } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).not.toMatch(/Did you mean/);
+  });
+});
+
+describe("CORS", () => {
+  const preflight = (app: TestApp, origin: string) =>
+    fetch(app.url, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type, authorization" },
+    });
+  const corsHeaders = (res: { headers: Headers }) => [...res.headers.keys()].filter((k) => k.startsWith("access-control-"));
+
+  it("answers an allowed origin's preflight and request", async () => {
+    const pre = await preflight(prod, ALLOWED);
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe(ALLOWED);
+    expect(pre.headers.get("access-control-allow-methods")).toMatch(/POST/);
+    expect(pre.headers.get("access-control-allow-headers")).toMatch(/authorization/i);
+    expect(pre.headers.get("vary")).toMatch(/origin/i);
+
+    const res = await prod.gql(`{ viewer { org } }`, undefined, { headers: { origin: "http://localhost:3000" } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+    expect(res.headers.get("access-control-expose-headers")).toMatch(/X-Request-Id/i);
+  });
+
+  it("gives any other origin no CORS header at all, preflight or not", async () => {
+    const pre = await preflight(prod, OTHER);
+    expect(corsHeaders(pre)).toEqual([]);
+    const res = await prod.gql(`{ viewer { org } }`, undefined, { headers: { origin: OTHER } });
+    expect(corsHeaders(res)).toEqual([]);
+    expect(res.headers.get("vary")).toMatch(/origin/i);
+    // a look-alike of an allowed origin is another origin
+    const alike = await preflight(prod, `${ALLOWED}.evil.example.net`);
+    expect(corsHeaders(alike)).toEqual([]);
+  });
+
+  it("allows every origin in development", async () => {
+    const pre = await preflight(dev, OTHER);
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+  });
+});
+
+describe("CSRF prevention (Apollo's, kept on)", () => {
+  const CSRF = /Cross-Site Request Forgery/;
+
+  it.each([
+    ["a GET without a preflight header", { method: "GET" }, "?query=%7B__typename%7D"],
+    ["a text/plain POST", { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ query: `mutation { createLeadReason(reason: "csrf-plain") { id } }` }) }, ""],
+    ["a form POST", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "query=mutation%7BcreateLeadReason(reason%3A%22csrf-form%22)%7Bid%7D%7D" }, ""],
+    ["a multipart POST", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=x" }, body: '--x\r\nContent-Disposition: form-data; name="query"\r\n\r\n{__typename}\r\n--x--\r\n' }, ""],
+  ])("refuses %s: 400, nothing runs", async (_name, init: RequestInit, search) => {
+    const res = await fetch(prod.url + search, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${prod.token()}` } });
+    expect(res.status).toBe(400);
+    const body = await bodyOf(res);
+    expect(body.errors![0].message).toMatch(CSRF);
+    expect(body.errors![0].extensions!.code).toBe("BAD_REQUEST");
+    expect(body).not.toHaveProperty("data");
+  });
+
+  it("nothing was written by the refused mutations", async () => {
+    const res = await prod.gql(`{ leadReasons { reason } }`);
+    expect(res.body.data.leadReasons).toEqual([]);
+  });
+
+  it("lets a GET through with a preflight-forcing header, and JSON POSTs", async () => {
+    const get = await fetch(`${prod.url}?query=%7B__typename%7D`, { headers: { "apollo-require-preflight": "true" } });
+    expect(await bodyOf(get)).toEqual({ data: { __typename: "Query" } });
+    const post = await prod.gql(`{ __typename }`);
+    expect(post.body).toEqual({ data: { __typename: "Query" } });
+  });
+});
+
+describe("body size limit (BODY_LIMIT=16kb)", () => {
+  it("accepts a body under the limit and answers 413 JSON above it", async () => {
+    const under = await prod.gql(`{ viewer { org } }`, { pad: "x".repeat(15_000) });
+    expect(under.status).toBe(200);
+    const over = await fetch(prod.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${prod.token()}` },
+      body: JSON.stringify({ query: "{ viewer { org } }", variables: { pad: "x".repeat(17_000) } }),
+    });
+    expect(over.status).toBe(413);
+    expect(await bodyOf(over)).toEqual({ errors: [{ message: "The request body is too large", extensions: { code: "BAD_REQUEST" } }] });
+  });
+});
+
+describe("request timeout (REQUEST_TIMEOUT_MS=1000)", () => {
+  let slow: TestApp;
+  beforeAll(async () => {
+    slow = enabled;
+    await slow.gql(`mutation { createLead(input: { leadFor: "sku-timeout" }) { lead { id } } }`);
+  });
+
+  it("answers 503 TIMEOUT, abandons the rest of the work, and serves the next request", async () => {
+    const ds = slow.app.db.dataSource;
+    const holder = ds.createQueryRunner();
+    await holder.connect(); // the only connection: the request below waits for it
+    const statements: string[] = [];
+    const logQuery = jest.spyOn(ds.logger, "logQuery").mockImplementation((query: string) => void statements.push(query));
+    try {
+      const started = Date.now();
+      const res = await slow.gql(`{ leads { edges { node { id followUpDetails { id } statusLogDetails { id } } } } }`);
+      const elapsed = Date.now() - started;
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ errors: [{ message: "The request took too long and was abandoned; retry it later.", extensions: { code: "TIMEOUT" } }] });
+      expect(elapsed).toBeGreaterThanOrEqual(990);
+      expect(elapsed).toBeLessThan(5000);
+    } finally {
+      await holder.release();
+    }
+    // the page query was already waiting and now runs; the nested lists after it never start
+    await waitFor(() => statements.some((q) => /FROM "leads"/i.test(q)));
+    await new Promise((r) => setTimeout(r, 300));
+    logQuery.mockRestore();
+    expect(statements.filter((q) => /follow_up_details|status_log/i.test(q))).toEqual([]);
+
+    const next = await slow.gql(`{ leads { edges { node { id followUpDetails { id } } } } }`);
+    expect(next.status).toBe(200);
+    expect(next.body.data.leads.edges).toHaveLength(1);
+    expect((await fetch(`${slow.origin}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("statement_timeout (STATEMENT_TIMEOUT_MS)", () => {
+  // PGlite runs each statement synchronously inside this process, with no timer signal to cancel
+  // it: it accepts `SET statement_timeout` but never enforces it, so the app does not set it there.
+  (usePg ? it : it.skip)("cancels a statement that runs longer, through the app's own DataSource", async () => {
+    const app = await startTestApp({ statementTimeoutMs: 300 });
+    try {
+      const ds = app.app.db.dataSource;
+      expect(await ds.query("SHOW statement_timeout")).toEqual([{ statement_timeout: "300ms" }]);
+      const started = Date.now();
+      await expect(ds.query("SELECT pg_sleep(3)")).rejects.toMatchObject({ driverError: { code: "57014" } });
+      expect(Date.now() - started).toBeLessThan(2500);
+      expect(await ds.query("SELECT 1 AS one")).toEqual([{ one: 1 }]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  (usePg ? it : it.skip)("is on by default, below the request timeout", async () => {
+    const res = await prod.app.db.dataSource.query("SHOW statement_timeout");
+    expect(res).toEqual([{ statement_timeout: "15s" }]);
+  });
+});
+
+async function waitFor(check: () => boolean, ms = 3000) {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
