@@ -35,7 +35,7 @@ export interface RunResult {
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; postgres: string; platform: string };
   load: { before: { one: number; five: number; fifteen: number }; after: { one: number; five: number; fifteen: number } };
   dataset: { orgs: number; leadsPerOrg: number; perLead: number };
-  server: { env: Record<string, string>; peakHwmMb: number };
+  server: { root: string; env: Record<string, string>; peakHwmMb: number };
   queries: Record<string, { title: string; query: string }>;
   results: CaseResult[];
 }
@@ -100,7 +100,7 @@ export function renderRun(run: RunResult): string {
       `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, PostgreSQL ${m.postgres}, ${m.platform}. ` +
       `Load average before/after: ${run.load.before.one}/${run.load.after.one} (1 min), ${run.load.before.five}/${run.load.after.five} (5 min).`,
     "",
-    `Server: \`${env}\`; peak RSS (VmHWM summed over the process tree) ${run.server.peakHwmMb} MB.`,
+    `Server${run.server.root === "." ? "" : ` (build in ${run.server.root})`}: \`${env}\`; peak RSS (VmHWM summed over the process tree) ${run.server.peakHwmMb} MB.`,
     "",
     resultsTable(run),
     "",

@@ -30,6 +30,7 @@ const HELP = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --node-flags <flags>  extra node flags for the server process, e.g. "--max-semi-space-size=32"
   --no-write            print the table only; leave results.json and RESULTS.md alone
   --json <file>         also write the run's results to this file
+  --server-root <dir>   start <dir>/dist/src/main.js instead of this checkout's (to compare builds)
 `;
 
 interface Options {
@@ -44,10 +45,11 @@ interface Options {
   nodeFlags: string[];
   write: boolean;
   json?: string;
+  serverRoot: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: ["Q1", "Q2", "Q3", "Q4", "M1", "M2"], reseed: false, cpuProf: false, nodeFlags: [], write: true };
+  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: ["Q1", "Q2", "Q3", "Q4", "M1", "M2"], reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
   const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
@@ -68,6 +70,7 @@ function parseArgs(argv: string[]): Options {
       case "--node-flags": opts.nodeFlags = (argv[++i] ?? "").split(/\s+/).filter(Boolean); break;
       case "--no-write": opts.write = false; break;
       case "--json": opts.json = argv[++i]; break;
+      case "--server-root": opts.serverRoot = path.resolve(argv[++i] ?? "."); break;
       case "--help": case "-h": process.stdout.write(HELP); process.exit(0);
       default: fail(`unknown option ${arg}\n\n${HELP}`);
     }
@@ -184,7 +187,8 @@ async function main() {
         "  DATABASE_URL=postgres://postgres@127.0.0.1:5432/leads_bench npm run bench\n" +
         "The bench seeds two orgs of 10,000 leads into it (the database is created when missing); it does not run on the embedded database.",
     );
-  if (!existsSync(path.join(ROOT, "dist/src/main.js"))) fail("dist/src/main.js is missing: run `npm run build` first (npm run bench does).");
+  if (!existsSync(path.join(opts.serverRoot, "dist/src/main.js")))
+    fail(`${path.join(opts.serverRoot, "dist/src/main.js")} is missing: run \`npm run build\` first (npm run bench does).`);
   const unknown = opts.cases.filter((c) => !["Q1", "Q2", "Q3", "Q4", "M1", "M2"].includes(c));
   if (unknown.length) fail(`unknown case(s) ${unknown.join(", ")}`);
 
@@ -196,7 +200,7 @@ async function main() {
 
   log(`starting the server (production mode; log: ${logFile})`);
   // The server runs its migrations at start, so the schema exists before seeding.
-  const server = await startServer(ROOT, {
+  const server = await startServer(opts.serverRoot, {
     databaseUrl,
     jwtSecret,
     workers: opts.workers,
@@ -300,6 +304,7 @@ async function main() {
       load: { before: loadBefore, after: loadSummary() },
       dataset: { orgs: ORGS.length, leadsPerOrg: LEADS_PER_ORG, perLead: PER_LEAD },
       server: {
+        root: opts.serverRoot === ROOT ? "." : opts.serverRoot,
         env: Object.fromEntries(Object.entries(server.env).filter(([k]) => !["JWT_SECRET", "DATABASE_URL", "PORT"].includes(k))),
         peakHwmMb: serverHwmMb,
       },

@@ -160,17 +160,21 @@ describe("database faults under load (PostgreSQL)", () => {
     };
     const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
 
-    // 1. Kill the server's connections in the middle of the load, several times.
+    // 1. Kill the server's connections in the middle of the load, several times: at least
+    //    TERMINATIONS, and more (up to 10) until a request in flight was hit.
     const terminated: number[] = [];
-    for (let round = 0; round < TERMINATIONS; round++) {
+    for (let attempt = 0; attempt < 30 && (terminated.length < TERMINATIONS || (tally.internal === 0 && terminated.length < 10)); attempt++) {
       await sleep(400);
+      // Right after a round the pool may hold no connection yet: such a round does not count.
       const { rows } = await admin.query(
         `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
           WHERE datname = $1 AND application_name = 'leads-gateway' AND pid <> pg_backend_pid()`,
         [dbName],
       );
-      terminated.push(rows.filter((r) => r.done).length);
+      const n = rows.filter((r) => r.done).length;
+      if (n > 0) terminated.push(n);
     }
+    expect(terminated.length).toBeGreaterThanOrEqual(TERMINATIONS);
     await sleep(400);
     const failedByTerminations = tally.internal;
 
@@ -226,7 +230,9 @@ describe("database faults under load (PostgreSQL)", () => {
       perLead.get(op.id)!.followups++;
     }
 
-    // 4. No partial write: every lead holds exactly what the successful responses say.
+    // 4. No partial write: every lead holds exactly what the successful responses say. (A killed
+    //    backend never leaves a COMMIT's outcome unknown: PostgreSQL holds the kill off while it
+    //    commits and answers the COMMIT first.)
     for (const id of leads) {
       const lead = (await t.gql(GET_LEAD, { id }, { token })).body.data.lead;
       const expected = perLead.get(id)!;
@@ -238,14 +244,13 @@ describe("database faults under load (PostgreSQL)", () => {
       expect(lead.status).toBe(log[log.length - 1].status);
     }
 
-    expect(terminated.every((n) => n > 0)).toBe(true);
     expect(failedByTerminations).toBeGreaterThan(0);
     expect(internalDuringOutage).toBeGreaterThan(0);
     process.stdout.write(
       `db-faults: ${tally.sent} requests sent, ${tally.ok} succeeded (${tally.replayed} of them replays), ` +
-        `${tally.internal} failed with INTERNAL_SERVER_ERROR (${failedByTerminations} by ${TERMINATIONS} terminations ` +
+        `${tally.internal} failed with INTERNAL_SERVER_ERROR (${failedByTerminations} by ${terminated.length} terminations ` +
         `of ${terminated.join("/")} connections, ${internalDuringOutage} during the outage), ${tally.refused} refused as duplicates; ` +
-        `${keyed.size} keyed follow-ups each applied once; faults survived: ${TERMINATIONS + 1}\n`,
+        `${keyed.size} keyed follow-ups each applied once; faults survived: ${terminated.length + 1}\n`,
     );
-  });
+  }, 120_000);
 });
