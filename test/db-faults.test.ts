@@ -1,7 +1,7 @@
-import net from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { startPgProxy } from "./support/pg-proxy";
 
 /**
  * Database faults in the middle of a load (issue 3, "Proof"). PostgreSQL by nature, so it runs on
@@ -30,42 +30,6 @@ const GET_LEAD = `query ($id: ID!) { lead(id: $id) {
   id version status followUpDetails { id notes } statusLogDetails { status previousStatus }
 } }`;
 
-/**
- * A TCP proxy in front of PostgreSQL that can cut every connection and refuse new ones (as in
- * operations.test.ts). Unlike a bare `pipe`, it closes one side when the other goes, however it
- * goes: a backend killed by pg_terminate_backend may reset its socket, and a pipe would then leave
- * the app's side open and silent, a network partition rather than the fault under test.
- */
-async function startProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    const pair = [client, upstream];
-    for (const s of pair) {
-      s.setNoDelay(true); // no Nagle delay on every round trip of the load
-      sockets.add(s);
-      s.on("close", () => {
-        sockets.delete(s);
-        for (const other of pair) if (!other.destroyed) other.end(() => other.destroy());
-      });
-      s.on("error", () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    cut: () =>
-      new Promise<void>((resolve) => {
-        if (!server.listening) return resolve();
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-    restore: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
-  };
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Outcome = "ok" | "internal" | "refused";
@@ -88,7 +52,7 @@ function outcomeOf(res: GqlResponse, field: string): Outcome {
 describe("database faults under load (PostgreSQL)", () => {
   const dbName = `leads_faults_${randomBytes(6).toString("hex")}`;
   let admin: Client;
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let proxy: Awaited<ReturnType<typeof startPgProxy>>;
   let t: TestApp;
 
   beforeAll(async () => {
@@ -96,7 +60,7 @@ describe("database faults under load (PostgreSQL)", () => {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${dbName}`);
     const target = new URL(ADMIN_URL);
-    proxy = await startProxy(target);
+    proxy = await startPgProxy(target);
     const viaProxy = new URL(ADMIN_URL);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     viaProxy.pathname = `/${dbName}`;

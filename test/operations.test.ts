@@ -1,8 +1,8 @@
-import net from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestApp, type TestApp } from "./support/app";
+import { startPgProxy } from "./support/pg-proxy";
 
 const PG_URL = process.env.TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -26,38 +26,11 @@ describe("/healthz and /readyz", () => {
   });
 });
 
-/** A TCP proxy in front of PostgreSQL that can cut every connection and refuse new ones. */
-async function startProxy(target: URL) {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on("close", () => sockets.delete(s));
-      s.on("error", () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    cut: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-    restore: () => new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve)),
-  };
-}
-
 describe("readiness follows the database (PostgreSQL behind a proxy)", () => {
   it("turns 503 with a reason while the database is unreachable, and back to 200 by itself", async () => {
     const target = new URL(PG_URL);
-    const proxy = await startProxy(target);
-    const viaProxy = new URL(PG_URL);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const t = await startTestApp({ databaseUrl: viaProxy.toString(), migrationsRun: false });
+    const proxy = await startPgProxy(target);
+    const t = await startTestApp({ databaseUrl: proxy.url(), migrationsRun: false });
     try {
       expect((await fetch(`${t.origin}/readyz`)).status).toBe(200);
 
