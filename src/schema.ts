@@ -1,8 +1,9 @@
 import "reflect-metadata";
 import { buildSchema } from "type-graphql";
-import type { GraphQLSchema } from "graphql";
+import type { GraphQLInterfaceType, GraphQLSchema } from "graphql";
 import { authChecker } from "./auth/auth-checker";
 import { validateArgs } from "./common/validation";
+import { resolveNodeType } from "./common/node";
 import { ViewerResolver } from "./common/viewer.resolver";
 import { FollowupResolver } from "./followups/followup.resolver";
 import { LeadResolver } from "./leads/lead.resolver";
@@ -14,6 +15,9 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     authChecker,
     validateFn: validateArgs,
   });
+  // type-graphql wraps every resolveType in an async function; graphql-jit (src/execution.ts)
+  // calls resolveType synchronously, so Node gets its own, synchronous one back.
+  (schema.getType("Node") as GraphQLInterfaceType).resolveType = resolveNodeType;
   // type-graphql has no option for the root types' descriptions.
   schema.getQueryType()!.description = "Reads. Every query needs a bearer token or an API key; each names the scope it needs.";
   schema.getMutationType()!.description =

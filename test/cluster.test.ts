@@ -4,15 +4,16 @@ import path from "node:path";
 import { signToken } from "../src/auth/jwt";
 import { ConfigError, loadConfig } from "../src/config";
 import { newOrg } from "./support/app";
+import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
 
 /**
  * Cluster mode (WEB_CONCURRENCY): the compiled server as `npm run start:prod` runs it, with two
- * workers behind one port. Needs PostgreSQL: the embedded database belongs to one process.
+ * workers behind one port. Needs PostgreSQL (the embedded database belongs to one process): the
+ * local one, in a scratch database, in both suite modes.
  */
 const ROOT = path.join(__dirname, "..");
 const MAIN = path.join(ROOT, "dist", "src", "main.js");
 const SECRET = "cluster-test-secret-0123456789abcdef0123";
-const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
 it("refuses WEB_CONCURRENCY above 1 on the embedded database", () => {
   expect(() => loadConfig({ WEB_CONCURRENCY: "2" })).toThrow(ConfigError);
@@ -50,15 +51,18 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_0
   }
 }
 
-onPostgres("WEB_CONCURRENCY=2", () => {
+describe("WEB_CONCURRENCY=2", () => {
   let child: ChildProcess;
   let output = "";
+  let scratch: ScratchDatabase;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
+    scratch = await createScratchDatabase("cluster");
   }, 120_000);
-  afterAll(() => {
+  afterAll(async () => {
     if (child?.exitCode === null) child.kill("SIGKILL");
+    await scratch?.drop();
   });
 
   it("serves from two workers, replaces one that dies, and stops them all on SIGTERM", async () => {
@@ -68,7 +72,7 @@ onPostgres("WEB_CONCURRENCY=2", () => {
         PATH: process.env.PATH,
         NODE_ENV: "production",
         JWT_SECRET: SECRET,
-        DATABASE_URL: process.env.DATABASE_URL,
+        DATABASE_URL: scratch.url,
         PORT: "0",
         WEB_CONCURRENCY: "2",
         DB_POOL_SIZE: "2",

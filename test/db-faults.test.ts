@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
 import { startPgProxy } from "./support/pg-proxy";
+import { ADMIN_DATABASE_URL } from "./support/scratch-pg";
 
 /**
  * Database faults in the middle of a load (issue 3, "Proof"). PostgreSQL by nature, so it runs on
@@ -16,7 +17,7 @@ import { startPgProxy } from "./support/pg-proxy";
  * exactly once.
  */
 
-const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const ADMIN_URL = ADMIN_DATABASE_URL;
 
 const WORKERS = 8;
 const LEADS = 4;

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { IdempotencyStore } from "../src/http/idempotency";
 import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
 
 /**
  * `Idempotency-Key` on mutations (issue 3, item 5): a retry with the same key and body gets the
@@ -258,20 +259,26 @@ describe("Idempotency-Key on mutations", () => {
   });
 });
 
-// Holding the lead's row lock from outside needs a second session: PostgreSQL only.
-const pgOnly = process.env.DATABASE_URL ? describe : describe.skip;
-
-pgOnly("a retry while the first request still runs (PostgreSQL)", () => {
+// Holding the lead's row lock from outside needs a second session: the local PostgreSQL, in a
+// scratch database, in both suite modes.
+describe("a retry while the first request still runs (PostgreSQL)", () => {
+  let scratch: ScratchDatabase;
   let quick: TestApp;
+  /** A second instance on the same database, as behind a load balancer. */
+  let other: TestApp;
   let locker: Client;
   beforeAll(async () => {
-    quick = await startTestApp({ idempotencyWaitMs: 300 });
-    locker = new Client({ connectionString: process.env.DATABASE_URL });
+    scratch = await createScratchDatabase("idem");
+    quick = await startTestApp({ idempotencyWaitMs: 300, databaseUrl: scratch.url, migrationsRun: false });
+    other = await startTestApp({ databaseUrl: scratch.url, migrationsRun: false });
+    locker = new Client({ connectionString: scratch.url });
     await locker.connect();
   });
   afterAll(async () => {
-    await locker.end();
-    await quick.close();
+    await locker?.end();
+    await quick?.close();
+    await other?.close();
+    await scratch?.drop();
   });
 
   it("waits up to IDEMPOTENCY_WAIT_MS, then answers 409 CONFLICT with Retry-After; once done, the retry gets its response", async () => {
@@ -298,7 +305,7 @@ pgOnly("a retry while the first request still runs (PostgreSQL)", () => {
     expect(during.body).toEqual({ errors: [{ message: expect.stringContaining("still in progress"), extensions: { code: "CONFLICT" } }] });
 
     // A retry that is still waiting when the first finishes gets its response.
-    const waiting = t.gql(UPDATE_FOLLOWUPS, body, withKey(key, token));
+    const waiting = other.gql(UPDATE_FOLLOWUPS, body, withKey(key, token));
     await new Promise((r) => setTimeout(r, 100));
     await locker.query("COMMIT");
     const done = await first;

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startTestApp, type TestApp } from "./support/app";
 import { startPgProxy } from "./support/pg-proxy";
+import { ADMIN_DATABASE_URL } from "./support/scratch-pg";
 
-const PG_URL = process.env.TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const PG_URL = ADMIN_DATABASE_URL;
 
 describe("/healthz and /readyz", () => {
   let t: TestApp;

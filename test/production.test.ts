@@ -1,6 +1,7 @@
 import { getIntrospectionQuery } from "graphql";
 import { ConfigError, loadConfig, type AppConfig } from "../src/config";
 import { codes, startTestApp, TEST_JWT_SECRET, type GqlResponse, type TestApp } from "./support/app";
+import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
 
 /**
  * NODE_ENV=production: introspection and the playground off unless enabled, no field suggestions,
@@ -9,7 +10,6 @@ import { codes, startTestApp, TEST_JWT_SECRET, type GqlResponse, type TestApp } 
  */
 const ALLOWED = "https://app.example.com";
 const OTHER = "https://evil.example.net";
-const usePg = !!process.env.DATABASE_URL;
 
 /** The posture settings loadConfig gives production; the database and rate limits stay the suite's. */
 function production(env: Record<string, string> = {}): Partial<AppConfig> {
@@ -285,11 +285,20 @@ describe("request timeout (REQUEST_TIMEOUT_MS=1000)", () => {
   });
 });
 
-describe("statement_timeout (STATEMENT_TIMEOUT_MS)", () => {
+describe("statement_timeout (STATEMENT_TIMEOUT_MS), on the local PostgreSQL", () => {
   // PGlite runs each statement synchronously inside this process, with no timer signal to cancel
   // it: it accepts `SET statement_timeout` but never enforces it, so the app does not set it there.
-  (usePg ? it : it.skip)("cancels a statement that runs longer, through the app's own DataSource", async () => {
-    const app = await startTestApp({ statementTimeoutMs: 300 });
+  // These run on the local PostgreSQL in a scratch database, whichever database the suite uses.
+  let scratch: ScratchDatabase;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase("stmt");
+  });
+  afterAll(async () => {
+    await scratch?.drop();
+  });
+
+  it("cancels a statement that runs longer, through the app's own DataSource", async () => {
+    const app = await startTestApp({ statementTimeoutMs: 300, databaseUrl: scratch.url, migrationsRun: false });
     try {
       const ds = app.app.db.dataSource;
       expect(await ds.query("SHOW statement_timeout")).toEqual([{ statement_timeout: "300ms" }]);
@@ -302,9 +311,15 @@ describe("statement_timeout (STATEMENT_TIMEOUT_MS)", () => {
     }
   });
 
-  (usePg ? it : it.skip)("is on by default, below the request timeout", async () => {
-    const res = await prod.app.db.dataSource.query("SHOW statement_timeout");
-    expect(res).toEqual([{ statement_timeout: "15s" }]);
+  it("is on by default in production, below the request timeout", async () => {
+    const config = production();
+    expect(config.statementTimeoutMs).toBeLessThan(config.requestTimeoutMs!);
+    const app = await startTestApp({ ...config, databaseUrl: scratch.url, migrationsRun: false });
+    try {
+      expect(await app.app.db.dataSource.query("SHOW statement_timeout")).toEqual([{ statement_timeout: "15s" }]);
+    } finally {
+      await app.close();
+    }
   });
 });
 

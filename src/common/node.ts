@@ -1,9 +1,12 @@
 import { Field, ID, InterfaceType } from "type-graphql";
 import { idKind } from "./ids";
 
+/** The concrete type of a Node, told by its id's prefix. */
+export const resolveNodeType = (value: { id: string }): string => (idKind(value.id) === "lead" ? "Lead" : "Followup");
+
 @InterfaceType({
   description: "An object with a global opaque id; `node(id)` fetches any Lead or Followup by it.",
-  resolveType: (value: { id: string }) => (idKind(value.id) === "lead" ? "Lead" : "Followup"),
+  resolveType: resolveNodeType,
 })
 export abstract class Node {
   @Field(() => ID, { description: "Opaque, globally unique id." })

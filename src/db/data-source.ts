@@ -10,6 +10,7 @@ import { LeadSubStatus } from "../leads/lead-sub-status.entity";
 import { Followup } from "../followups/followup.entity";
 import { ApiKey } from "../auth/api-key.entity";
 import { IdempotencyKey } from "../http/idempotency-key.entity";
+import { AbandonedRequestGuard } from "../http/request-timeout";
 import { embeddedPgModule } from "./embedded-driver";
 import { GuardedPgClient } from "./pg-client";
 import { migrations } from "./migrations";
@@ -27,8 +28,8 @@ export interface Database {
 type DbConfig = Pick<AppConfig, "databaseUrl" | "dataDir" | "dbPoolSize"> & { statementTimeoutMs?: number };
 
 /** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never on. */
-export function baseOptions(): Pick<DataSourceOptions, "entities" | "migrations" | "synchronize" | "migrationsTransactionMode"> {
-  return { entities, migrations, synchronize: false, migrationsTransactionMode: "each" };
+export function baseOptions(): Pick<DataSourceOptions, "entities" | "migrations" | "subscribers" | "synchronize" | "migrationsTransactionMode"> {
+  return { entities, migrations, subscribers: [AbandonedRequestGuard], synchronize: false, migrationsTransactionMode: "each" };
 }
 
 /** Builds the DataSource for the configured database; `open()` initializes it. */

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandler, Response } from "express";
-import type { ApolloServerPlugin } from "@apollo/server";
+import { EventSubscriber, type EntitySubscriberInterface } from "typeorm";
 import { RequestLimitError } from "./query-limits";
 
 /** Aborted when the request times out or its client goes away; follows every async continuation of the request. */
@@ -10,7 +10,7 @@ export const TIMEOUT_MESSAGE = "The request took too long and was abandoned; ret
 
 /**
  * REQUEST_TIMEOUT_MS: after `ms` the client gets 503 `TIMEOUT`, and the work is abandoned: no
- * field resolver starts after that (see `abandonTimedOutWork`), and the late answer is dropped.
+ * statement of it starts after that (see `AbandonedRequestGuard`), and the late answer is dropped.
  * A statement already running in the database is bounded by STATEMENT_TIMEOUT_MS instead.
  * `ms` 0 turns the timeout off (the request is still abandoned when its client disconnects).
  */
@@ -42,19 +42,14 @@ function dropLateWrites(res: Response) {
   Object.assign(res, { setHeader: ignore, writeHead: ignore, status: ignore, set: ignore, send: ignore, json: ignore, end: ignore, write: () => true });
 }
 
-/** Stops resolving fields once the request's signal is aborted: nothing new reaches the database. */
-export const abandonTimedOutWork: ApolloServerPlugin = {
-  async requestDidStart() {
-    const signal = requestSignal.getStore();
-    if (!signal) return;
-    return {
-      async executionDidStart() {
-        return {
-          willResolveField() {
-            if (signal.aborted) throw new RequestLimitError("TIMEOUT", TIMEOUT_MESSAGE, { status: 503 });
-          },
-        };
-      },
-    };
-  },
-};
+/**
+ * Once the request's signal is aborted, none of its statements starts: the loaders' nested lists
+ * and a write's next statement (its COMMIT included) fail instead, so a transaction still open
+ * rolls back. Checked per statement rather than per field, so that plain fields keep no wrapper.
+ */
+@EventSubscriber()
+export class AbandonedRequestGuard implements EntitySubscriberInterface {
+  beforeQuery(): void {
+    if (requestSignal.getStore()?.aborted) throw new RequestLimitError("TIMEOUT", TIMEOUT_MESSAGE, { status: 503 });
+  }
+}
