@@ -16,6 +16,7 @@ import { createContext, type Context } from "./context";
 import { openDatabase, type Database } from "./db/data-source";
 import { sqlStatementsSoFar, withSqlStats } from "./db/sql-counter";
 import { seedDemoData } from "./demo/seed";
+import { concurrencyLimit } from "./http/concurrency-limit";
 import { corsFor } from "./http/cors";
 import { mountHealth } from "./http/health";
 import { mountPlayground } from "./http/playground";
@@ -75,7 +76,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     const server = http.createServer(app);
 
     const apollo = new ApolloServer<Context>({
-      gateway: compiledExecution(schema),
+      gateway: compiledExecution(schema, { compileAfter: config.jitCompileAfter }),
       formatError: config.fieldSuggestions ? formatError : withoutSuggestions(formatError),
       includeStacktraceInErrorResponses: false,
       // Introspection is refused by the rule below, with graphql-js's message rather than Apollo's.
@@ -114,6 +115,8 @@ export async function startApp(config: AppConfig): Promise<App> {
       (_req, _res, next) => (config.sqlStats ? withSqlStats(next) : next()),
       express.json({ limit: config.bodyLimitBytes }),
       limitBatchSize(config.maxBatch),
+      // After the body is read: a client that uploads slowly holds no turn.
+      concurrencyLimit(config.maxConcurrentRequests),
       idempotency.scope,
       expressMiddleware(apollo, {
         context: ({ req, res }) =>

@@ -51,6 +51,10 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** A request still running after this long is answered 503 TIMEOUT and abandoned; 0 = no timeout. */
   requestTimeoutMs: number;
+  /** Runs of an operation by graphql-js before graphql-jit compiles it (src/execution.ts); 0: on its first run. */
+  jitCompileAfter: number;
+  /** GraphQL requests one process runs at once; the rest wait in turn (src/http/concurrency-limit.ts). 0: no limit. */
+  maxConcurrentRequests: number;
   /** PostgreSQL `statement_timeout` for the app's connections; 0 = none. Not enforced by the embedded database. */
   statementTimeoutMs: number;
   /** Queries (reads) each principal may run per rate-limit window. */
@@ -173,6 +177,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: corsOrigins(source.CORS_ORIGINS, env === "production" ? [] : "*"),
     bodyLimitBytes: bytes("BODY_LIMIT", source.BODY_LIMIT, 1024 * 1024),
     requestTimeoutMs: int("REQUEST_TIMEOUT_MS", source.REQUEST_TIMEOUT_MS, 30_000, 0, 3_600_000),
+    jitCompileAfter: int("JIT_COMPILE_AFTER", source.JIT_COMPILE_AFTER, 2, 0, 1_000_000),
+    maxConcurrentRequests: int("MAX_CONCURRENT_REQUESTS", source.MAX_CONCURRENT_REQUESTS, 8, 0, 10_000),
     statementTimeoutMs: int("STATEMENT_TIMEOUT_MS", source.STATEMENT_TIMEOUT_MS, 15_000, 0, 3_600_000),
     // GetBill's 1,000 reads and 500 writes an hour; the test suite must never meet them by accident.
     rateLimitReads: int("RATE_LIMIT_READS", source.RATE_LIMIT_READS, env === "test" ? 1_000_000 : 1000, 1, 1_000_000_000),

@@ -1,56 +1,101 @@
 import type { ApolloServerOptionsWithGateway } from "@apollo/server";
-import { GraphQLError, execute, getVariableValues, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from "graphql";
+import {
+  GraphQLError,
+  Kind,
+  execute,
+  getVariableValues,
+  printSchema,
+  type DocumentNode,
+  type ExecutionResult,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from "graphql";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
+import { logger } from "./common/logger";
 import type { Context } from "./context";
 
 type Gateway = ApolloServerOptionsWithGateway<Context>["gateway"];
 
-/** Compiled operations kept per process; past this many the oldest is compiled again on its next use. */
-const MAX_COMPILED = 500;
+/** Operations whose runs are counted; past this many, the least recently used is forgotten. */
+const MAX_TRACKED = 1000;
 
 /**
- * Executes operations with graphql-jit instead of graphql-js's interpreter: each distinct
- * operation is compiled once into a function that reads plain fields directly, without the
- * per-field info object, argument map and promise bookkeeping graphql-js pays (about 3,900 fields
- * for a page of 50 leads with their lists; see bench/RESULTS.md).
+ * Operations larger than this, counted in fields with every fragment spread expanded where it is
+ * used, are never compiled. graphql-jit expands each spread again at each use, so compiling takes
+ * time exponential in fragment nesting (a chain of 20 fragments spreading the next twice: 0.9 s;
+ * of 30: hours), while graphql-js answers such a document at once. The query limits let it through
+ * (they count each fragment once), so this is the guard. A page of leads with every list: ~60.
+ */
+export const MAX_COMPILED_FIELDS = 2000;
+
+interface Tracked {
+  runs: number;
+  /** The compiled operation; `false` when graphql-jit could not compile it (graphql-js runs it). */
+  compiled?: CompiledQuery | false;
+}
+
+/**
+ * How operations are executed. An operation run `compileAfter` times already is compiled by
+ * graphql-jit into a function that reads plain fields directly, without graphql-js's per-field
+ * info object, argument map and promise bookkeeping (a page of 50 leads with their lists resolves
+ * about 3,900 fields; see bench/RESULTS.md), and runs compiled from then on. Until then
+ * graphql-js's interpreter runs it: compiling costs 10 to 50 ms, which a one-off operation (or a
+ * client sending a new document each time) must not make the server pay on every request.
  *
  * Apollo still parses, validates (query limits included) and runs every plugin; only `execute` is
  * replaced, through Apollo's documented gateway interface. Variables are coerced by graphql-js
- * first, so a bad variable gets exactly graphql-js's error (src/common/format-error.ts reads it).
+ * first, so a bad variable gets exactly graphql-js's error (src/common/format-error.ts reads it),
+ * and errors are handed to Apollo as graphql-js's own GraphQLError.
  */
-export function compiledExecution(schema: GraphQLSchema): Gateway {
-  const compiled = new Map<string, CompiledQuery>();
+export function compiledExecution(schema: GraphQLSchema, { compileAfter }: { compileAfter: number }): Gateway {
+  const tracked = new Map<string, Tracked>();
 
-  const compile = (queryHash: string, document: DocumentNode, operationName: string | null): CompiledQuery | ExecutionResult => {
-    const key = `${operationName ?? ""}:${queryHash}`;
-    let query = compiled.get(key);
-    if (query) {
-      // Keep recently used operations: Map iteration order is insertion order.
-      compiled.delete(key);
-      compiled.set(key, query);
-      return query;
+  /** The operation's entry, moved to the most recently used end (a Map iterates in insertion order). */
+  const track = (key: string): Tracked => {
+    let entry = tracked.get(key);
+    if (entry) tracked.delete(key);
+    else entry = { runs: 0 };
+    tracked.set(key, entry);
+    if (tracked.size > MAX_TRACKED) tracked.delete(tracked.keys().next().value!);
+    return entry;
+  };
+
+  const compile = (document: DocumentNode, operationName: string | undefined): CompiledQuery | false => {
+    const started = performance.now();
+    const compiled = compileQuery<Record<string, unknown>>(schema, document, operationName);
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    if (!isCompiledQuery(compiled)) {
+      logger.warn({ operation: operationName ?? null, ms }, "operation not compiled; graphql-js runs it");
+      return false;
     }
-    const result = compileQuery<Record<string, unknown>>(schema, document, operationName ?? undefined);
-    if (!isCompiledQuery(result)) return result;
-    query = result;
-    compiled.set(key, query);
-    if (compiled.size > MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
-    return query;
+    logger.debug({ operation: operationName ?? null, ms }, "operation compiled");
+    return compiled;
   };
 
   return {
     async load() {
       return {
         executor: async (request): Promise<ExecutionResult> => {
-          const variables = request.request.variables ?? {};
+          const { document } = request;
+          const { operationName, variables = {} } = request.request;
+          const interpret = () => execute({ schema, document, operationName, variableValues: variables, contextValue: request.context });
           // No operation by that name (or several and none named): graphql-js's own error, which
           // Apollo turns into 400 OPERATION_RESOLUTION_FAILURE.
-          if (!request.operation) return execute({ schema, document: request.document, operationName: request.request.operationName, variableValues: variables });
+          if (!request.operation) return interpret();
           const coerced = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables);
           if (coerced.errors) return { errors: coerced.errors };
-          const query = compile(request.queryHash, request.document, request.operationName);
-          if (!isCompiledQuery(query)) return query;
-          const result = await query.query(undefined, request.context, variables);
+
+          // The operation's own name (the request may leave it out when the document has one operation).
+          const name = request.operationName ?? undefined;
+          const entry = track(`${name ?? ""}:${request.queryHash}`);
+          if (entry.compiled === undefined && entry.runs >= compileAfter) {
+            entry.compiled = expandedFieldCount(document, request.operation, MAX_COMPILED_FIELDS) <= MAX_COMPILED_FIELDS && compile(document, name);
+          }
+          entry.runs++;
+          if (!entry.compiled) return interpret();
+          const result = await entry.compiled.query(undefined, request.context, variables);
           return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
         },
       };
@@ -61,6 +106,39 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
     },
     async stop() {},
   };
+}
+
+/**
+ * The operation's fields with every fragment spread expanded where it is used (what graphql-jit
+ * compiles), counted in linear time (each fragment measured once) and only up to `cap + 1`.
+ */
+export function expandedFieldCount(document: DocumentNode, operation: OperationDefinitionNode, cap: number): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const measured = new Map<string, number>();
+  const measuring = new Set<string>();
+
+  const count = (selectionSet: SelectionSetNode | undefined): number => {
+    let n = 0;
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) n += 1 + count(selection.selectionSet);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) n += count(selection.selectionSet);
+      else n += spread(selection.name.value);
+      if (n > cap) return cap + 1;
+    }
+    return n;
+  };
+  const spread = (name: string): number => {
+    const known = measured.get(name);
+    if (known !== undefined) return known;
+    if (measuring.has(name)) return cap + 1; // a cycle: validation refuses it first; never compile one
+    measuring.add(name);
+    const n = count(fragments.get(name)?.selectionSet);
+    measuring.delete(name);
+    measured.set(name, n);
+    return n;
+  };
+  return count(operation.selectionSet);
 }
 
 /**

@@ -1,8 +1,8 @@
 import cors from "cors";
 import type { RequestHandler } from "express";
 
-/** Response headers a browser client may read (rate limits, request ids). */
-const EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"];
+/** Response headers a browser client may read (rate limits, request ids, idempotent replays). */
+const EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Idempotent-Replayed"];
 
 /**
  * CORS for `/graphql`. `"*"` (development) allows every origin; otherwise only the listed origins

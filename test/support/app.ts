@@ -41,6 +41,9 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
     migrationsRun: !usePg,
     demoData: false,
     dbPoolSize: 5,
+    // Every operation compiled on its first run, so that the suite covers the compiled path;
+    // test/execution.test.ts compares it with graphql-js's.
+    jitCompileAfter: 0,
     ...overrides,
   };
   const app = await startApp(config);
