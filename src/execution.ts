@@ -37,7 +37,7 @@ interface Tracked {
 }
 
 /**
- * How operations are executed. An operation run `compileAfter` times already is compiled by
+ * How operations are executed. A query run `compileAfter` times already is compiled by
  * graphql-jit into a function that reads plain fields directly, without graphql-js's per-field
  * info object, argument map and promise bookkeeping (a page of 50 leads with their lists resolves
  * about 3,900 fields; see bench/RESULTS.md), and runs compiled from then on. Until then
@@ -84,6 +84,9 @@ export function compiledExecution(schema: GraphQLSchema, { compileAfter }: { com
           // No operation by that name (or several and none named): graphql-js's own error, which
           // Apollo turns into 400 OPERATION_RESOLUTION_FAILURE.
           if (!request.operation) return interpret();
+          // A mutation's answer is a payload of a few fields and its time is its transaction's:
+          // compiling saves nothing there, and would coerce its (larger) input twice.
+          if (request.operation.operation !== "query") return interpret();
           const coerced = getVariableValues(schema, request.operation.variableDefinitions ?? [], variables);
           if (coerced.errors) return { errors: coerced.errors };
 
