@@ -5,6 +5,8 @@ export interface CaseResult {
   requests: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** The slowest response: a stall of a few requests (a checkpoint's fsync, say) shows here, not in p99. */
+  latencyMaxMs?: number;
   latencyAvgMs: number;
   /** Mean of the `X-SQL-Statements` header over every response of the run. */
   sqlStatementsPerRequest: number | null;
@@ -44,12 +46,12 @@ const fmt = (n: number | null, digits = 0) => (n === null ? "–" : n.toLocaleSt
 
 export function resultsTable(run: RunResult): string {
   const lines = [
-    "| case | conns | req/s | p50 ms | p99 ms | server CPU ms/req | SQL/req | resp bytes | GraphQL errors | non-2xx | peak RSS MB (sum) | peak PSS MB | load 1m |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| case | conns | req/s | p50 ms | p99 ms | max ms | server CPU ms/req | SQL/req | resp bytes | GraphQL errors | non-2xx | peak RSS MB (sum) | peak PSS MB | load 1m |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of run.results) {
     lines.push(
-      `| ${r.case} | ${r.connections} | ${fmt(r.requestsPerSecond)} | ${fmt(r.latencyP50Ms)} | ${fmt(r.latencyP99Ms)} | ${fmt(r.serverCpuMsPerRequest, 2)} | ${fmt(r.sqlStatementsPerRequest, 1)} | ${fmt(r.responseBytes)} | ${r.graphqlErrors} | ${r.non2xx + r.socketErrors} | ${r.peakRssMb} | ${r.peakPssMb} | ${r.loadAverage1m} |`,
+      `| ${r.case} | ${r.connections} | ${fmt(r.requestsPerSecond)} | ${fmt(r.latencyP50Ms)} | ${fmt(r.latencyP99Ms)} | ${fmt(r.latencyMaxMs ?? null)} | ${fmt(r.serverCpuMsPerRequest, 2)} | ${fmt(r.sqlStatementsPerRequest, 1)} | ${fmt(r.responseBytes)} | ${r.graphqlErrors} | ${r.non2xx + r.socketErrors} | ${r.peakRssMb} | ${r.peakPssMb} | ${r.loadAverage1m} |`,
     );
   }
   return lines.join("\n");

@@ -261,6 +261,7 @@ async function main() {
           requests: result.requests.total,
           latencyP50Ms: result.latency.p50,
           latencyP99Ms: result.latency.p99,
+          latencyMaxMs: result.latency.max,
           latencyAvgMs: round(result.latency.average, 2),
           serverCpuMsPerRequest: sampled.responses ? round(cpu / sampled.responses, 2) : 0,
           sqlStatementsPerRequest: statements.length ? round(statements.reduce((a, b) => a + b, 0) / statements.length, 2) : null,
@@ -279,7 +280,7 @@ async function main() {
         };
         results.push(row);
         log(
-          `    ${row.requestsPerSecond} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  ${row.serverCpuMsPerRequest} CPU ms/req  ` +
+          `    ${row.requestsPerSecond} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  max ${row.latencyMaxMs} ms  ${row.serverCpuMsPerRequest} CPU ms/req  ` +
             `${row.sqlStatementsPerRequest ?? "?"} SQL/req  ${row.responseBytes} B  RSS ${row.peakRssMb} MB` +
             (row.graphqlErrors ? `  ${row.graphqlErrors} GraphQL errors (first: ${row.firstError})` : "") +
             (row.non2xx ? `  ${row.non2xx} non-2xx` : ""),
