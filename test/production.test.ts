@@ -286,6 +286,28 @@ describe("request timeout (REQUEST_TIMEOUT_MS=1000)", () => {
   });
 });
 
+describe("request timeout and writes", () => {
+  it("a mutation that times out waiting for the database never writes: none of its statements starts afterwards", async () => {
+    const ds = enabled.app.db.dataSource;
+    const holder = ds.createQueryRunner();
+    await holder.connect(); // the only connection
+    const reason = `late-${Date.now()}`;
+    try {
+      const res = await enabled.gql(`mutation ($reason: String!) { createLeadReason(reason: $reason) { id } }`, { reason });
+      expect(res.status).toBe(503);
+      expect(res.body.errors?.[0].extensions?.code).toBe("TIMEOUT");
+    } finally {
+      await holder.release();
+    }
+    // the mutation now gets the connection; without the guard it would insert the reason here
+    await new Promise((r) => setTimeout(r, 500));
+    const reasons = await enabled.gql(`{ leadReasons { reason } }`);
+    expect(reasons.status).toBe(200);
+    expect(reasons.body.data.leadReasons.map((r: { reason: string }) => r.reason)).not.toContain(reason);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM lead_reasons WHERE reason = $1`, [reason])).toEqual([{ n: 0 }]);
+  });
+});
+
 describe("statement_timeout (STATEMENT_TIMEOUT_MS), on the local PostgreSQL", () => {
   // PGlite runs each statement synchronously inside this process, with no timer signal to cancel
   // it: it accepts `SET statement_timeout` but never enforces it, so the app does not set it there.
