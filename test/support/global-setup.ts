@@ -1,34 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { Client } from "pg";
-import { openDatabase } from "../../src/db/data-source";
+import { createScratchDatabase } from "./scratch-pg";
 
 /**
- * With DATABASE_URL set, the suite runs on PostgreSQL in a database of its own, created here and
- * dropped in global-teardown.ts; its migrations run once here. Without it, each test file starts
- * the app on an in-memory embedded database.
+ * With DATABASE_URL set, the suite runs on PostgreSQL in a database of its own, created and
+ * migrated here and dropped in global-teardown.ts. Without it, each test file starts the app on
+ * an in-memory embedded database.
  */
 export default async function globalSetup() {
   process.env.NODE_ENV = "test";
   const base = process.env.DATABASE_URL;
   if (!base) return;
-  const name = `leads_test_${randomBytes(6).toString("hex")}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const db = await createScratchDatabase("test", { adminUrl: base });
   process.env.TEST_ADMIN_DATABASE_URL = base;
-  process.env.TEST_DATABASE_NAME = name;
-  process.env.DATABASE_URL = url.toString();
-
-  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir: "memory", dbPoolSize: 2 });
-  try {
-    await db.dataSource.runMigrations({ transaction: "each" });
-  } finally {
-    await db.close();
-  }
+  process.env.TEST_DATABASE_NAME = db.name;
+  process.env.DATABASE_URL = db.url;
 }

@@ -16,17 +16,27 @@ export interface ScratchDatabase {
   drop(): Promise<void>;
 }
 
-/** A database of its own on the local PostgreSQL, migrated unless `migrate` is false; `drop()` removes it. */
-export async function createScratchDatabase(label: string, { migrate = true } = {}): Promise<ScratchDatabase> {
-  const name = `leads_${label}_${randomBytes(6).toString("hex")}`;
-  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+async function onServer(adminUrl: string, sql: string): Promise<void> {
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
-  const url = new URL(ADMIN_DATABASE_URL);
+}
+
+/** Drops database `name` on the server of `adminUrl`, connections and all. */
+export const dropDatabase = (adminUrl: string, name: string) => onServer(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+
+/**
+ * A database of its own (`leads_<label>_<random>`) on the server of `adminUrl` (the local
+ * PostgreSQL by default), migrated unless `migrate` is false; `drop()` removes it.
+ */
+export async function createScratchDatabase(label: string, { migrate = true, adminUrl = ADMIN_DATABASE_URL } = {}): Promise<ScratchDatabase> {
+  const name = `leads_${label}_${randomBytes(6).toString("hex")}`;
+  await onServer(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   if (migrate) {
     const db = await openDatabase({ databaseUrl: url.toString(), dataDir: "memory", dbPoolSize: 1 });
@@ -36,17 +46,5 @@ export async function createScratchDatabase(label: string, { migrate = true } = 
       await db.close();
     }
   }
-  return {
-    name,
-    url: url.toString(),
-    async drop() {
-      const client = new Client({ connectionString: ADMIN_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return { name, url: url.toString(), drop: () => dropDatabase(adminUrl, name) };
 }
