@@ -1,3 +1,4 @@
+import { Client } from "pg";
 import { getIntrospectionQuery } from "graphql";
 import { ConfigError, loadConfig, type AppConfig } from "../src/config";
 import { codes, startTestApp, TEST_JWT_SECRET, type GqlResponse, type TestApp } from "./support/app";
@@ -305,6 +306,46 @@ describe("request timeout and writes", () => {
     expect(reasons.status).toBe(200);
     expect(reasons.body.data.leadReasons.map((r: { reason: string }) => r.reason)).not.toContain(reason);
     expect(await ds.query(`SELECT count(*)::int AS n FROM lead_reasons WHERE reason = $1`, [reason])).toEqual([{ n: 0 }]);
+  });
+});
+
+describe("request timeout inside a transaction, on the local PostgreSQL", () => {
+  // A second session holds the lead's row lock, so the mutation times out inside its transaction.
+  let scratch: ScratchDatabase;
+  let app: TestApp;
+  let locker: Client;
+  beforeAll(async () => {
+    scratch = await createScratchDatabase("abandon");
+    app = await startTestApp({ databaseUrl: scratch.url, migrationsRun: false, requestTimeoutMs: 1000, dbPoolSize: 2 });
+    locker = new Client({ connectionString: scratch.url });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await app?.close();
+    await scratch?.drop();
+  });
+
+  it("rolls the abandoned transaction back: no connection is left inside it, holding its locks", async () => {
+    const UPDATE = `mutation ($id: ID!, $n: Int!) { updateLead(id: $id, input: { extendedFields: { n: $n } }) { lead { version extendedFields } } }`;
+    const lead = (await app.gql(`mutation { createLead(input: { leadFor: "SKU-lock" }) { lead { id version } } }`)).body.data.createLead.lead;
+
+    await locker.query("BEGIN");
+    await locker.query("SELECT 1 FROM leads WHERE id = $1 FOR UPDATE", [lead.id]);
+    const abandoned = app.gql(UPDATE, { id: lead.id, n: 1 }); // waits for the row lock inside its transaction
+    await new Promise((r) => setTimeout(r, 1300));
+    await locker.query("COMMIT"); // the lock is free once it has timed out; its next statement must not run
+    const res = await abandoned;
+    expect(res.status).toBe(503);
+    expect(res.body.errors?.[0].extensions?.code).toBe("TIMEOUT");
+
+    await new Promise((r) => setTimeout(r, 300));
+    const stuck = await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'`, [scratch.name]);
+    expect(stuck.rows).toEqual([{ n: 0 }]);
+    // the lead is as it was, and the next write to it goes through at once
+    const next = await app.gql(UPDATE, { id: lead.id, n: 2 });
+    expect(next.status).toBe(200);
+    expect(next.body.data.updateLead.lead).toEqual({ version: lead.version + 1, extendedFields: { n: 2 } });
   });
 });
 

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandler, Response } from "express";
 import { EventSubscriber, type EntitySubscriberInterface } from "typeorm";
+import type { BeforeQueryEvent } from "typeorm/subscriber/event/QueryEvent";
 import { RequestLimitError } from "./query-limits";
 
 /** Aborted when the request times out or its client goes away; follows every async continuation of the request. */
@@ -46,10 +47,16 @@ function dropLateWrites(res: Response) {
  * Once the request's signal is aborted, none of its statements starts: the loaders' nested lists
  * and a write's next statement (its COMMIT included) fail instead, so a transaction still open
  * rolls back. Checked per statement rather than per field, so that plain fields keep no wrapper.
+ * A ROLLBACK always goes through: refusing it would hand the connection back to the pool still
+ * inside the abandoned transaction, holding its row locks, for the next request to inherit.
  */
 @EventSubscriber()
 export class AbandonedRequestGuard implements EntitySubscriberInterface {
-  beforeQuery(): void {
-    if (requestSignal.getStore()?.aborted) throw new RequestLimitError("TIMEOUT", TIMEOUT_MESSAGE, { status: 503 });
+  beforeQuery(event: BeforeQueryEvent): void {
+    if (!requestSignal.getStore()?.aborted || ENDS_TRANSACTION.test(event.query)) return;
+    throw new RequestLimitError("TIMEOUT", TIMEOUT_MESSAGE, { status: 503 });
   }
 }
+
+/** TypeORM's `ROLLBACK` and `ROLLBACK TO SAVEPOINT typeorm_n`. */
+const ENDS_TRANSACTION = /^\s*ROLLBACK\b/i;
