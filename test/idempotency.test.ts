@@ -266,11 +266,14 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
   let quick: TestApp;
   /** A second instance on the same database, as behind a load balancer. */
   let other: TestApp;
+  /** An instance with a 1 s request timeout. */
+  let timed: TestApp;
   let locker: Client;
   beforeAll(async () => {
     scratch = await createScratchDatabase("idem");
     quick = await startTestApp({ idempotencyWaitMs: 300, databaseUrl: scratch.url, migrationsRun: false });
     other = await startTestApp({ databaseUrl: scratch.url, migrationsRun: false });
+    timed = await startTestApp({ databaseUrl: scratch.url, migrationsRun: false, requestTimeoutMs: 1000 });
     locker = new Client({ connectionString: scratch.url });
     await locker.connect();
   });
@@ -278,6 +281,7 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
     await locker?.end();
     await quick?.close();
     await other?.close();
+    await timed?.close();
     await scratch?.drop();
   });
 
@@ -342,5 +346,33 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
     const lead2 = ok(await quick.gql(COUNTS, { id: lead.id }, { token })).lead;
     expect(lead2.followUpDetails).toHaveLength(0);
     expect(lead2.version).toBe(lead.version);
+  });
+
+  it("a request that times out before it writes releases its key: the retry runs it, once", async () => {
+    const org = newOrg("idem-timeout");
+    const token = timed.token({ org });
+    const lead = ok(await timed.gql(CREATE_LEAD, { input: { leadFor: "SKU-1" } }, { token })).createLead.lead;
+    const key = randomUUID();
+    const body = { id: lead.id, input: followup() };
+
+    await locker.query("BEGIN");
+    await locker.query("SELECT 1 FROM leads WHERE id = $1 FOR UPDATE", [lead.id]);
+    const first = timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token)); // claims the key, then waits for the row lock
+    await new Promise((r) => setTimeout(r, 1300));
+    await locker.query("COMMIT");
+    const res = await first;
+    expect(res.status).toBe(503);
+    expect(codes(res)).toEqual(["TIMEOUT"]);
+
+    // the abandoned request rolled back and let the key go (its row is deleted); a retry runs it
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await locker.query("SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1", [key])).rows).toEqual([{ n: 0 }]);
+    const retry = await timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token));
+    expect(replayed(retry)).toBeNull();
+    ok(retry);
+    expect(replayed(await timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token)))).toBe("true");
+    const after = ok(await timed.gql(COUNTS, { id: lead.id }, { token })).lead;
+    expect(after.followUpDetails).toHaveLength(1);
+    expect(after.version).toBe(lead.version + 1);
   });
 });

@@ -8,6 +8,7 @@ import { conflict } from "../common/errors";
 import { INTERNAL_MESSAGE } from "../common/format-error";
 import { logger } from "../common/logger";
 import type { Context } from "../context";
+import { despiteAbandonment } from "./request-timeout";
 
 /**
  * `Idempotency-Key` on mutations: a retry with the same key and the same operation gets the first
@@ -95,14 +96,21 @@ export class IdempotencyStore {
     this.ttlSeconds = ttlHours * 3600;
   }
 
-  private async run(sql: string, params: unknown[]): Promise<{ rows: any[]; affected: number }> {
-    const runner = this.ds.createQueryRunner();
-    try {
-      const result = await runner.query(sql, params, true);
-      return { rows: result.records ?? [], affected: result.affected ?? 0 };
-    } finally {
-      await runner.release();
-    }
+  /**
+   * One statement. It runs even for a request abandoned by its timeout or its client (see
+   * AbandonedRequestGuard): otherwise its key would stay claimed, with neither its response kept
+   * nor the claim released for a retry.
+   */
+  private run(sql: string, params: unknown[]): Promise<{ rows: any[]; affected: number }> {
+    return despiteAbandonment(async () => {
+      const runner = this.ds.createQueryRunner();
+      try {
+        const result = await runner.query(sql, params, true);
+        return { rows: result.records ?? [], affected: result.affected ?? 0 };
+      } finally {
+        await runner.release();
+      }
+    });
   }
 
   /** Takes the key: a new row, or an expired one started afresh. False when a live row has it. */

@@ -58,5 +58,14 @@ export class AbandonedRequestGuard implements EntitySubscriberInterface {
   }
 }
 
+/**
+ * Runs `fn` outside the request's timeout: its statements go through even once the request is
+ * abandoned. For bookkeeping that must finish whatever became of the request (an idempotency
+ * key's response or release), never for the request's own work.
+ */
+export function despiteAbandonment<T>(fn: () => T): T {
+  return requestSignal.exit(fn);
+}
+
 /** TypeORM's `ROLLBACK` and `ROLLBACK TO SAVEPOINT typeorm_n`. */
 const ENDS_TRANSACTION = /^\s*ROLLBACK\b/i;
