@@ -285,15 +285,18 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
     await scratch?.drop();
   });
 
-  it("waits up to IDEMPOTENCY_WAIT_MS, then answers 409 CONFLICT with Retry-After; once done, the retry gets its response", async () => {
-    const org = newOrg("idem-wait");
-    const token = quick.token({ org });
-    const lead = ok(await quick.gql(CREATE_LEAD, { input: { leadFor: "SKU-1" } }, { token })).createLead.lead;
-    const key = randomUUID();
-    const body = { id: lead.id, input: followup() };
-
+  /** A lead of a fresh org on `app`, whose row `locker` holds locked (FOR UPDATE) until it commits. */
+  async function lockedLead(app: TestApp, label: string) {
+    const token = app.token({ org: newOrg(label) });
+    const lead = ok(await app.gql(CREATE_LEAD, { input: { leadFor: "SKU-1" } }, { token })).createLead.lead;
     await locker.query("BEGIN");
     await locker.query("SELECT 1 FROM leads WHERE id = $1 FOR UPDATE", [lead.id]);
+    return { token, lead, key: randomUUID() };
+  }
+
+  it("waits up to IDEMPOTENCY_WAIT_MS, then answers 409 CONFLICT with Retry-After; once done, the retry gets its response", async () => {
+    const { token, lead, key } = await lockedLead(quick, "idem-wait");
+    const body = { id: lead.id, input: followup() };
     const first = quick.gql(UPDATE_FOLLOWUPS, body, withKey(key, token));
     // The first request holds the key and waits for the row lock.
     for (let i = 0; i < 100; i++) {
@@ -322,13 +325,7 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
   });
 
   it("a request whose claim was taken over meanwhile is not applied: its commit is refused", async () => {
-    const org = newOrg("idem-fence");
-    const token = quick.token({ org });
-    const lead = ok(await quick.gql(CREATE_LEAD, { input: { leadFor: "SKU-1" } }, { token })).createLead.lead;
-    const key = randomUUID();
-
-    await locker.query("BEGIN");
-    await locker.query("SELECT 1 FROM leads WHERE id = $1 FOR UPDATE", [lead.id]);
+    const { token, lead, key } = await lockedLead(quick, "idem-fence");
     const first = quick.gql(UPDATE_FOLLOWUPS, { id: lead.id, input: followup() }, withKey(key, token));
     let claimed = 0;
     for (let i = 0; i < 100 && !claimed; i++) {
@@ -349,14 +346,8 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
   });
 
   it("a request that times out before it writes releases its key: the retry runs it, once", async () => {
-    const org = newOrg("idem-timeout");
-    const token = timed.token({ org });
-    const lead = ok(await timed.gql(CREATE_LEAD, { input: { leadFor: "SKU-1" } }, { token })).createLead.lead;
-    const key = randomUUID();
+    const { token, lead, key } = await lockedLead(timed, "idem-timeout");
     const body = { id: lead.id, input: followup() };
-
-    await locker.query("BEGIN");
-    await locker.query("SELECT 1 FROM leads WHERE id = $1 FOR UPDATE", [lead.id]);
     const first = timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token)); // claims the key, then waits for the row lock
     await new Promise((r) => setTimeout(r, 1300));
     await locker.query("COMMIT");
