@@ -1,8 +1,8 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Client } from "pg";
 import { newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
 import { startPgProxy } from "./support/pg-proxy";
-import { ADMIN_DATABASE_URL } from "./support/scratch-pg";
+import { ADMIN_DATABASE_URL, createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
 
 /**
  * Database faults in the middle of a load (issue 3, "Proof"). PostgreSQL by nature, so it runs on
@@ -51,28 +51,28 @@ function outcomeOf(res: GqlResponse, field: string): Outcome {
 }
 
 describe("database faults under load (PostgreSQL)", () => {
-  const dbName = `leads_faults_${randomBytes(6).toString("hex")}`;
+  let scratch: ScratchDatabase;
   let admin: Client;
   let proxy: Awaited<ReturnType<typeof startPgProxy>>;
   let t: TestApp;
 
   beforeAll(async () => {
+    scratch = await createScratchDatabase("faults", { migrate: false }); // the app migrates it
     admin = new Client({ connectionString: ADMIN_URL });
     await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
     const target = new URL(ADMIN_URL);
     proxy = await startPgProxy(target);
     const viaProxy = new URL(ADMIN_URL);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
-    viaProxy.pathname = `/${dbName}`;
+    viaProxy.pathname = `/${scratch.name}`;
     t = await startTestApp({ databaseUrl: viaProxy.toString(), migrationsRun: true, dbPoolSize: 5 });
   });
 
   afterAll(async () => {
     await t?.close();
     await proxy?.cut();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await admin?.end();
+    await scratch?.drop();
   });
 
   it("in-flight requests fail cleanly or succeed, never half; /readyz follows the database; the server recovers by itself", async () => {
@@ -134,7 +134,7 @@ describe("database faults under load (PostgreSQL)", () => {
       const { rows } = await admin.query(
         `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
           WHERE datname = $1 AND application_name = 'leads-gateway' AND pid <> pg_backend_pid()`,
-        [dbName],
+        [scratch.name],
       );
       const n = rows.filter((r) => r.done).length;
       if (n > 0) terminated.push(n);

@@ -1,14 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import jwt from "jsonwebtoken";
-import { Client } from "pg";
 import { SCOPES } from "../src/auth/scopes";
 import { DEV_JWT_SECRET } from "../src/config";
 import { DEMO_ORG } from "../src/demo/seed";
 import { newOrg, startTestApp, TEST_JWT_SECRET, type TestApp } from "./support/app";
+import { createScratchDatabase } from "./support/scratch-pg";
 
 /**
  * `npm run token` and `npm run seed` as users run them: the compiled scripts, spawned with a
@@ -103,22 +102,10 @@ describe("npm run seed", () => {
   let cleanup: () => Promise<void>;
 
   beforeAll(async () => {
-    const admin = process.env.TEST_ADMIN_DATABASE_URL;
-    if (process.env.DATABASE_URL && admin) {
-      const name = `leads_seed_${randomBytes(5).toString("hex")}`;
-      const client = new Client({ connectionString: admin });
-      await client.connect();
-      await client.query(`CREATE DATABASE ${name}`);
-      await client.end();
-      const url = new URL(admin);
-      url.pathname = `/${name}`;
-      env = { DATABASE_URL: url.toString() };
-      cleanup = async () => {
-        const c = new Client({ connectionString: admin });
-        await c.connect();
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await c.end();
-      };
+    if (process.env.DATABASE_URL) {
+      const scratch = await createScratchDatabase("seed", { migrate: false }); // `npm run seed` migrates it
+      env = { DATABASE_URL: scratch.url };
+      cleanup = scratch.drop;
     } else {
       const dir = mkdtempSync(path.join(tmpdir(), "leads-seed-"));
       env = { DATA_DIR: dir };
