@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { buildSchema } from "type-graphql";
 import type { GraphQLInterfaceType, GraphQLSchema } from "graphql";
 import { authChecker } from "./auth/auth-checker";
+import { DateTimeISO } from "./common/date-time";
 import { validateArgs } from "./common/validation";
 import { resolveNodeType } from "./common/node";
 import { ViewerResolver } from "./common/viewer.resolver";
@@ -14,6 +15,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     resolvers: [ViewerResolver, LeadResolver, FollowupResolver],
     authChecker,
     validateFn: validateArgs,
+    scalarsMap: [{ type: Date, scalar: DateTimeISO }],
   });
   // type-graphql wraps every resolveType in an async function; graphql-jit (src/execution.ts)
   // calls resolveType synchronously, so Node gets its own, synchronous one back.

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import { conflict, failedPrecondition, invalidField, notFound, versionConflict } from "../common/errors";
+import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
@@ -60,7 +61,7 @@ export class FollowupService {
       Followup,
       await page.select(selectColumns(this.ds, Followup, "f")).orderBy("f.createdOn", "DESC").addOrderBy("f.id", "DESC").limit(size + 1).getRawMany(),
     );
-    const cursorOf = (row: Followup) => encodeCursor({ order: ORDER_KEY, value: row.createdOn.toISOString(), id: row.id });
+    const cursorOf = (row: Followup) => encodeCursor({ order: ORDER_KEY, value: formatIsoUtc(row.createdOn.getTime()), id: row.id });
     return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
   }
 

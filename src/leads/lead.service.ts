@@ -1,6 +1,7 @@
 import { DataSource, type SelectQueryBuilder } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import { badInput, invalidField } from "../common/errors";
+import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, OrderDirection, toPage } from "../common/pagination";
@@ -80,7 +81,7 @@ export class LeadService {
 
     const cursorOf = (lead: Lead) => {
       const value = lead[order.property] as Date | null;
-      return encodeCursor({ order: orderKey, value: value ? value.toISOString() : null, id: lead.id });
+      return encodeCursor({ order: orderKey, value: value ? formatIsoUtc(value.getTime()) : null, id: lead.id });
     };
     return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
   }
