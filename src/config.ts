@@ -19,6 +19,12 @@ export interface AppConfig {
   devSecret: boolean;
   /** Size of the PostgreSQL connection pool (the embedded database always has one session). */
   dbPoolSize: number;
+  /**
+   * PostgreSQL: run each parameterized statement as a named prepared statement of its connection
+   * (at most 100 per connection), so PostgreSQL parses and plans it once. Turn off behind a pooler
+   * that cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
+   */
+  dbPreparedStatements: boolean;
   /** How long shutdown waits for requests in flight before cutting their connections. */
   shutdownGraceMs: number;
   /** Report the SQL statements a request ran in the `X-SQL-Statements` response header. */
@@ -159,6 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtSecret: secret || DEV_JWT_SECRET,
     devSecret: !secret,
     dbPoolSize: int("DB_POOL_SIZE", source.DB_POOL_SIZE, 10, 1, 200),
+    dbPreparedStatements: bool(source.DB_PREPARED_STATEMENTS, true),
     shutdownGraceMs: int("SHUTDOWN_GRACE_MS", source.SHUTDOWN_GRACE_MS, 10_000, 0, 600_000),
     sqlStats: bool(source.SQL_STATS, env !== "production"),
     webConcurrency: webConcurrency(source.WEB_CONCURRENCY, databaseUrl),

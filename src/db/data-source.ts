@@ -12,7 +12,7 @@ import { ApiKey } from "../auth/api-key.entity";
 import { IdempotencyKey } from "../http/idempotency-key.entity";
 import { AbandonedRequestGuard } from "../http/request-timeout";
 import { embeddedPgModule } from "./embedded-driver";
-import { GuardedPgClient } from "./pg-client";
+import { GuardedPgClient, type GuardedPgClientConfig } from "./pg-client";
 import { migrations } from "./migrations";
 import { pgTypes } from "./pg-types";
 import { SqlCounter } from "./sql-counter";
@@ -25,7 +25,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-type DbConfig = Pick<AppConfig, "databaseUrl" | "dataDir" | "dbPoolSize"> & { statementTimeoutMs?: number };
+type DbConfig = Pick<AppConfig, "databaseUrl" | "dataDir" | "dbPoolSize"> & Partial<Pick<AppConfig, "dbPreparedStatements">> & { statementTimeoutMs?: number };
 
 /** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never on. */
 export function baseOptions(): Pick<DataSourceOptions, "entities" | "migrations" | "subscribers" | "synchronize" | "migrationsTransactionMode"> {
@@ -42,7 +42,12 @@ export function createDatabase(config: DbConfig): Database {
       poolSize: config.dbPoolSize,
       applicationName: "leads-gateway",
       logger,
-      extra: { Client: GuardedPgClient, types: pgTypes, ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}) },
+      extra: {
+        Client: GuardedPgClient,
+        types: pgTypes,
+        preparedStatements: config.dbPreparedStatements,
+        ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
+      } satisfies GuardedPgClientConfig,
       ...baseOptions(),
     });
     return { dataSource, close: async () => void (dataSource.isInitialized && (await dataSource.destroy())) };
