@@ -48,7 +48,7 @@ const fixed = (query: string, variables?: Record<string, unknown>): CaseRequests
   return { next: () => ({ body }) };
 };
 
-/** The cases; `flippable` is WRITE_ORG's OPEN/ON_HOLD leads, read from the database before M2 runs. */
+/** The cases; `flippable` is WRITE_ORG's OPEN/ON_HOLD leads, read from the database before each M2 run. */
 export function benchCases(flippable: () => Map<string, "OPEN" | "ON_HOLD">): BenchCase[] {
   return [
     {
@@ -106,9 +106,14 @@ export function benchCases(flippable: () => Map<string, "OPEN" | "ON_HOLD">): Be
       requests: () => {
         const statuses = flippable();
         const ids = [...statuses.keys()];
+        // A lead with a change in flight is not picked again until it is answered: two requests
+        // asking for the same status at once would fail the second as "already in that status".
+        const inFlight = new Set<string>();
         return {
           next: () => {
-            const id = ids[randomInt(ids.length)];
+            let id = ids[randomInt(ids.length)];
+            for (let tries = 0; inFlight.has(id) && tries < 100; tries++) id = ids[randomInt(ids.length)];
+            inFlight.add(id);
             const target = statuses.get(id) === "OPEN" ? "ON_HOLD" : "OPEN";
             return {
               body: JSON.stringify({ query: M2, variables: { id, input: { status: target, reasonId: reasonId(WRITE_ORG) } } }),
@@ -118,6 +123,7 @@ export function benchCases(flippable: () => Map<string, "OPEN" | "ON_HOLD">): Be
           // Only a change the server confirmed moves the bench's idea of the lead's status.
           settle: (ok, state) => {
             const { id, target } = state as { id: string; target: "OPEN" | "ON_HOLD" };
+            inFlight.delete(id);
             if (ok) statuses.set(id, target);
           },
         };

@@ -234,18 +234,27 @@ async function main() {
     log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s), ${opts.duration} s each (+${opts.warmup} s warm-up per case): about ${Math.ceil((totalRuns * opts.duration + cases.length * opts.warmup) / 60)} min`);
     let done = 0;
     for (const benchCase of cases) {
-      if (benchCase.name === "M2") flippable ??= await flippableLeads(client);
+      // M2 flips statuses: its picture of them is read again before every run, since the requests
+      // cut off at the end of a run (and the probe) changed leads without the bench seeing the answer.
+      const refresh = async () => {
+        if (benchCase.name !== "M2") return;
+        await new Promise((r) => setTimeout(r, 200)); // let the cut-off requests finish
+        flippable = await flippableLeads(client);
+      };
+      await refresh();
       const token = tokens.get(benchCase.org)!;
       // One checked request first: a case that errors is a broken bench, not a slow server.
       const probe = benchCase.requests().next();
       const res = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: probe.body });
       const text = await res.text();
       if (res.status !== 200 || text.includes('"errors":')) throw new Error(`${benchCase.name} fails: ${res.status} ${text.slice(0, 500)}`);
+      await refresh();
       if (opts.warmup > 0) await runOne(server.url, token, benchCase, 8, opts.warmup, false);
 
       for (const connections of opts.connections) {
         done++;
         log(`[${done}/${totalRuns}] ${benchCase.name} ${benchCase.title} — ${connections} connection(s)`);
+        await refresh();
         const rss = new RssSampler(server.pid);
         const load = loadSummary();
         rss.start();
