@@ -1,10 +1,11 @@
 import "reflect-metadata";
-import { buildSchema, getMetadataStorage } from "type-graphql";
+import { buildSchema } from "type-graphql";
 import type { GraphQLInterfaceType, GraphQLSchema } from "graphql";
 import { authChecker } from "./auth/auth-checker";
 import { DateTimeISO } from "./common/date-time";
 import { validateArgs } from "./common/validation";
 import { resolveNodeType } from "./common/node";
+import { resolveSimpleFieldsDirectly, sortResolverParamsOnce } from "./common/resolver-fast-paths";
 import { ViewerResolver } from "./common/viewer.resolver";
 import { FollowupResolver } from "./followups/followup.resolver";
 import { LeadResolver } from "./leads/lead.resolver";
@@ -17,7 +18,9 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     validateFn: validateArgs,
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],
   });
+  // No global middlewares: resolveSimpleFieldsDirectly relies on it.
   sortResolverParamsOnce();
+  resolveSimpleFieldsDirectly(schema);
   // type-graphql wraps every resolveType in an async function; graphql-jit (src/execution.ts)
   // calls resolveType synchronously, so Node gets its own, synchronous one back.
   (schema.getType("Node") as GraphQLInterfaceType).resolveType = resolveNodeType;
@@ -28,23 +31,3 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   return schema;
 }
 
-/**
- * type-graphql's resolvers call `params.sort(byIndex)` on their parameter list at every call, and
- * V8's sort allocates a work array each time: on a page of 50 leads with their nested lists (400
- * field-resolver calls) that was 11 % of all the bytes the request allocated (bench/RESULTS.md,
- * session 3). The lists are sorted here once, after the schema is built, and given a `sort` that
- * keeps them as they are; the order type-graphql reads is the same.
- */
-function sortResolverParamsOnce(): void {
-  const storage = getMetadataStorage();
-  const all = [...storage.queries, ...storage.mutations, ...storage.subscriptions, ...storage.fieldResolvers, ...storage.fields];
-  for (const { params } of all) {
-    if (!params || Object.hasOwn(params, "sort")) continue;
-    params.sort((a, b) => a.index - b.index);
-    Object.defineProperty(params, "sort", { value: sortedAlready, configurable: true });
-  }
-}
-
-function sortedAlready<T>(this: T[]): T[] {
-  return this;
-}

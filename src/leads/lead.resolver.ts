@@ -106,7 +106,8 @@ export class LeadResolver {
   /**
    * Its scope is checked inline rather than with `@Authorized`: this field resolves once per lead of
    * a page, and type-graphql's middleware chain (three async functions per call) cost a page of 50
-   * leads about 0.15 ms of the event loop's time (bench/RESULTS.md, session 3).
+   * leads 0.3 ms of CPU (bench/RESULTS.md, session 3). Without it the field also qualifies for
+   * `resolveSimpleFieldsDirectly` (src/common/resolver-fast-paths.ts).
    */
   @FieldResolver(() => [Followup], {
     nullable: true,

@@ -1,0 +1,97 @@
+import { getNamedType, GraphQLBoolean, GraphQLFloat, GraphQLInt, isEnumType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { getMetadataStorage } from "type-graphql";
+
+/**
+ * Two changes to how type-graphql runs resolvers, made once the schema is built. Neither changes
+ * what a resolver receives or returns; both were measured on the bench's Q2 (a page of 50 leads with
+ * their nested lists: 150 list and 250 `Followup.lead` resolver calls per request) in
+ * bench/RESULTS.md, session 3. The schema is built without global middlewares (src/schema.ts).
+ */
+
+type ParamMetadata = NonNullable<ReturnType<typeof getMetadataStorage>["fieldResolvers"][number]["params"]>[number];
+type Getter = (root: unknown, args: Record<string, unknown>, context: unknown, info: unknown) => unknown;
+
+/**
+ * type-graphql's resolvers call `params.sort(byIndex)` on their parameter list at every call, and
+ * V8's sort allocates a work array each time: 11 % of a Q2 request's allocations. The lists are
+ * sorted here once and given a `sort` that keeps them as they are; the order read is the same.
+ */
+export function sortResolverParamsOnce(): void {
+  const storage = getMetadataStorage();
+  const all = [...storage.queries, ...storage.mutations, ...storage.subscriptions, ...storage.fieldResolvers, ...storage.fields];
+  for (const { params } of all) {
+    if (!params || Object.hasOwn(params, "sort")) continue;
+    params.sort((a, b) => a.index - b.index);
+    Object.defineProperty(params, "sort", { value: sortedAlready, configurable: true });
+  }
+}
+
+function sortedAlready<T>(this: T[]): T[] {
+  return this;
+}
+
+/**
+ * A `@FieldResolver` of a resolver class that has no `@Authorized` and no middleware, and whose
+ * parameters are only `@Root()`, `@Ctx()`, `@Info()` and `@Arg`s of enum, Int, Float or Boolean
+ * type, is called directly: type-graphql's wrapper built a resolver-data object, a middleware
+ * dispatcher and a parameter array per call, and awaited the argument validator even for an enum
+ * list, which neither class-validator nor the NUL check (src/common/validation.ts) can reject.
+ * Q2 went from 230 to 241 requests/s with it. A root that is not an instance of its class
+ * (type-graphql would convert it) goes to type-graphql's own resolver. Returns the fields so
+ * resolved (`Type.field`); test/unit/resolver-fast-paths.spec.ts names the ones that must be.
+ */
+export function resolveSimpleFieldsDirectly(schema: GraphQLSchema): string[] {
+  const storage = getMetadataStorage();
+  const direct: string[] = [];
+  for (const meta of storage.fieldResolvers) {
+    if (meta.kind !== "external" || meta.roles?.length || meta.middlewares?.length || !meta.getObjectType) continue;
+    const objectClass = meta.getObjectType();
+    const typeName = storage.objectTypes.find((o) => o.target === objectClass)?.name;
+    const type = typeName ? schema.getType(typeName) : undefined;
+    if (!isObjectType(type)) continue;
+    const field = type.getFields()[meta.schemaName];
+    const original = field?.resolve;
+    if (!field || !original) continue;
+
+    const params = [...(meta.params ?? [])].sort((a, b) => a.index - b.index);
+    const getters = params.map((p) => getterOf(p, field));
+    if (!getters.every((g): g is Getter => g !== undefined)) continue;
+    const rootParam = params.find((p): p is Extract<ParamMetadata, { kind: "root" }> => p.kind === "root");
+    const rootClass = rootParam?.getType?.();
+    const instance = new (meta.target as new () => Record<string, (...args: unknown[]) => unknown>)();
+    const method = instance[meta.methodName];
+
+    const resolve: GraphQLFieldResolver<unknown, unknown> = (root, args, context, info) => {
+      if (typeof rootClass === "function" && root != null && !(root instanceof rootClass)) return original(root, args, context, info);
+      const values = new Array<unknown>(getters.length);
+      for (let i = 0; i < getters.length; i++) values[i] = getters[i](root, args, context, info);
+      return method.apply(instance, values);
+    };
+    field.resolve = resolve;
+    direct.push(`${type.name}.${field.name}`);
+  }
+  return direct;
+}
+
+function getterOf(param: ParamMetadata, field: GraphQLField<unknown, unknown>): Getter | undefined {
+  switch (param.kind) {
+    case "root":
+      return param.propertyName ? undefined : (root) => root;
+    case "context": {
+      const property = param.propertyName;
+      return property ? (_r, _a, context) => (context as Record<string, unknown>)[property] : (_r, _a, context) => context;
+    }
+    case "info":
+      return (_r, _a, _c, info) => info;
+    case "arg": {
+      const arg = field.args.find((a) => a.name === param.name);
+      const named = arg && getNamedType(arg.type);
+      const unvalidatable = named && (isEnumType(named) || named === GraphQLInt || named === GraphQLFloat || named === GraphQLBoolean);
+      if (!unvalidatable || param.validateFn) return undefined;
+      const name = param.name;
+      return (_r, args) => args[name];
+    }
+    default:
+      return undefined;
+  }
+}
