@@ -1,7 +1,9 @@
 import "reflect-metadata";
 import { buildSchema } from "type-graphql";
 import type { GraphQLInterfaceType, GraphQLSchema } from "graphql";
-import { authChecker } from "./auth/auth-checker";
+import { authChecker, requireScopes } from "./auth/auth-checker";
+import type { Scope } from "./auth/scopes";
+import type { Context } from "./context";
 import { DateTimeISO } from "./common/date-time";
 import { validateArgs } from "./common/validation";
 import { resolveNodeType } from "./common/node";
@@ -20,7 +22,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   });
   // No global middlewares: resolveSimpleFieldsDirectly relies on it.
   sortResolverParamsOnce();
-  resolveSimpleFieldsDirectly(schema);
+  resolveSimpleFieldsDirectly(schema, (context, scopes) => requireScopes(context as Context, scopes as Scope[]));
   // type-graphql wraps every resolveType in an async function; graphql-jit (src/execution.ts)
   // calls resolveType synchronously, so Node gets its own, synchronous one back.
   (schema.getType("Node") as GraphQLInterfaceType).resolveType = resolveNodeType;

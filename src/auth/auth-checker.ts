@@ -5,8 +5,8 @@ import type { Scope } from "./scopes";
 
 /**
  * The caller must be authenticated and hold every scope named. Throws instead of returning false
- * so that each failure keeps its own code and message. Synchronous, so that a field resolved once
- * per row can check it inline (see `Lead.followups`).
+ * so that each failure keeps its own code and message. Synchronous: the resolver fast paths
+ * (src/common/resolver-fast-paths.ts) call it directly for `@Authorized` fields resolved per row.
  */
 export function requireScopes(context: Context, scopes: readonly Scope[]): void {
   const auth = context.auth;

@@ -1,4 +1,4 @@
-/** The scopes of API.md; each operation needs one (see the resolvers' `@Authorized`, and `requireScopes` in `Lead.followups`). */
+/** The scopes of API.md; each operation needs one (see the resolvers' `@Authorized`). */
 export const SCOPES = ["leads:read", "leads:write", "followups:read", "followups:write"] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -31,20 +31,24 @@ function sortedAlready<T>(this: T[]): T[] {
 }
 
 /**
- * A `@FieldResolver` of a resolver class that has no `@Authorized` and no middleware, and whose
- * parameters are only `@Root()`, `@Ctx()`, `@Info()` and `@Arg`s of enum, Int, Float or Boolean
- * type, is called directly: type-graphql's wrapper built a resolver-data object, a middleware
- * dispatcher and a parameter array per call, and awaited the argument validator even for an enum
- * list, which neither class-validator nor the NUL check (src/common/validation.ts) can reject.
- * Q2 went from 230 to 241 requests/s with it. A root that is not an instance of its class
- * (type-graphql would convert it) goes to type-graphql's own resolver. Returns the fields so
- * resolved (`Type.field`); test/unit/resolver-fast-paths.spec.ts names the ones that must be.
+ * A `@FieldResolver` of a resolver class with no middleware, whose parameters are only `@Root()`,
+ * `@Ctx()`, `@Info()` and `@Arg`s of enum, Int, Float or Boolean type, is called directly:
+ * type-graphql's wrapper built a resolver-data object, a middleware dispatcher and a parameter
+ * array per call, ran `@Authorized` as three async functions, and awaited the argument validator
+ * even for an enum list, which neither class-validator nor the NUL check (src/common/validation.ts)
+ * can reject. `@Authorized(…)` is kept: `authorize` is the schema's auth checker, called
+ * synchronously with the same roles before the method. Q2 went from 230 to 241 requests/s with it,
+ * after 208 → 220 for checking `Lead.followups`'s scope synchronously. A root that is not an
+ * instance of its class (type-graphql would convert it) goes to type-graphql's own resolver. The
+ * resolver classes hold no state, so one instance of each serves. Returns the fields so resolved
+ * (`Type.field`); test/unit/resolver-fast-paths.spec.ts names the ones that must be.
  */
-export function resolveSimpleFieldsDirectly(schema: GraphQLSchema): string[] {
+export function resolveSimpleFieldsDirectly(schema: GraphQLSchema, authorize: (context: unknown, roles: readonly unknown[]) => void): string[] {
   const storage = getMetadataStorage();
   const direct: string[] = [];
   for (const meta of storage.fieldResolvers) {
-    if (meta.kind !== "external" || meta.roles?.length || meta.middlewares?.length || !meta.getObjectType) continue;
+    if (meta.kind !== "external" || meta.middlewares?.length || !meta.getObjectType) continue;
+    const roles = meta.roles; // type-graphql checks even an empty list (`@Authorized()`: signed in)
     const objectClass = meta.getObjectType();
     const typeName = storage.objectTypes.find((o) => o.target === objectClass)?.name;
     const type = typeName ? schema.getType(typeName) : undefined;
@@ -63,6 +67,7 @@ export function resolveSimpleFieldsDirectly(schema: GraphQLSchema): string[] {
 
     const resolve: GraphQLFieldResolver<unknown, unknown> = (root, args, context, info) => {
       if (typeof rootClass === "function" && root != null && !(root instanceof rootClass)) return original(root, args, context, info);
+      if (roles) authorize(context, roles);
       const values = new Array<unknown>(getters.length);
       for (let i = 0; i < getters.length; i++) values[i] = getters[i](root, args, context, info);
       return method.apply(instance, values);

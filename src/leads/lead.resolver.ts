@@ -1,6 +1,5 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from "type-graphql";
-import { requireScopes } from "../auth/auth-checker";
 import type { Context } from "../context";
 import { Followup } from "../followups/followup.entity";
 import { FollowupStatus } from "../followups/followup.enums";
@@ -103,32 +102,22 @@ export class LeadResolver {
     return ctx.loaders.statusLogsByLeadId.load(lead.id);
   }
 
-  /**
-   * Its scope is checked inline rather than with `@Authorized`: this field resolves once per lead of
-   * a page, and type-graphql's middleware chain (three async functions per call) cost a page of 50
-   * leads 0.3 ms of CPU (bench/RESULTS.md, session 3). Without it the field also qualifies for
-   * `resolveSimpleFieldsDirectly` (src/common/resolver-fast-paths.ts).
-   */
+  @Authorized("followups:read")
   @FieldResolver(() => [Followup], {
     nullable: true,
     description: "The lead's followups, newest first. Needs followups:read: without it the field is null with a FORBIDDEN error.",
   })
-  followups(
+  async followups(
     @Root() lead: Lead,
     @Ctx() ctx: Context,
     @Info() info: GraphQLResolveInfo,
     @Arg("status", () => [FollowupStatus], { nullable: true, description: "Only followups with any of these statuses." })
     status?: FollowupStatus[] | null,
   ): Promise<Followup[]> {
-    requireScopes(ctx, ["followups:read"]);
     ctx.loaders.useSelectionOf(info);
-    return ctx.loaders
-      .followupsByLeadId(status)
-      .load(lead.id)
-      .then((followups) => {
-        // Their lead is this one: `Followup.lead` then answers at once, without a load.
-        for (const followup of followups) followup.lead ??= lead;
-        return followups;
-      });
+    const followups = await ctx.loaders.followupsByLeadId(status).load(lead.id);
+    // Their lead is this one: `Followup.lead` then answers at once, without a load.
+    for (const followup of followups) followup.lead ??= lead;
+    return followups;
   }
 }
