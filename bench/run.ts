@@ -11,8 +11,8 @@ import jwt from "jsonwebtoken";
 import { Client } from "pg";
 import { benchCases, type BenchCase } from "./cases";
 import { ensureDataset, flippableLeads, LEADS_PER_ORG, ORGS, PER_LEAD } from "./dataset";
-import { renderRun, updateResultsMd, type CaseResult, type RunResult } from "./report";
-import { cpuMs, hwmTotalMb, RssSampler, startServer } from "./server";
+import { medianRounds, renderRun, updateResultsMd, type CaseResult, type RunResult } from "./report";
+import { cpuMs, hwmTotalMb, mainThreadCpuMs, RssSampler, startServer } from "./server";
 
 const ROOT = path.resolve(__dirname, "../..");
 const BENCH_DIR = path.join(ROOT, "bench");
@@ -23,6 +23,8 @@ const HELP = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --warmup <s>          seconds of warm-up per case at 8 connections (default 2; 0 skips)
   --connections <list>  connection counts (default 1,8,32)
   --cases <list>        cases to run (default Q1,Q2,Q3,Q4,M1,M2)
+  --rounds <n>          run every case and connection count n times, interleaved, and report each
+                        one's median round (default 1): steadier ratios on a machine whose speed drifts
   --workers <n>         WEB_CONCURRENCY for the server (default: the server's own default)
   --label <text>        also append this run, labelled, to the run log in bench/RESULTS.md
   --reseed              replace the dataset even when it is there already
@@ -38,6 +40,7 @@ interface Options {
   warmup: number;
   connections: number[];
   cases: string[];
+  rounds: number;
   workers?: number;
   label?: string;
   reseed: boolean;
@@ -49,7 +52,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: ["Q1", "Q2", "Q3", "Q4", "M1", "M2"], reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
+  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: ["Q1", "Q2", "Q3", "Q4", "M1", "M2"], rounds: 1, reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
   const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
@@ -63,6 +66,7 @@ function parseArgs(argv: string[]): Options {
       case "--warmup": opts.warmup = num(arg, argv[++i]); break;
       case "--connections": opts.connections = list(argv[++i] ?? "").map((v) => num(arg, v)); break;
       case "--cases": opts.cases = list(argv[++i] ?? "").map((c) => c.toUpperCase()); break;
+      case "--rounds": opts.rounds = Math.max(1, Math.round(num(arg, argv[++i]))); break;
       case "--workers": opts.workers = num(arg, argv[++i]); break;
       case "--label": opts.label = argv[++i]; break;
       case "--reseed": opts.reseed = true; break;
@@ -230,10 +234,12 @@ async function main() {
     const started = new Date();
     const loadBefore = loadSummary();
     const results: CaseResult[] = [];
-    const totalRuns = cases.length * opts.connections.length;
-    log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s), ${opts.duration} s each (+${opts.warmup} s warm-up per case): about ${Math.ceil((totalRuns * opts.duration + cases.length * opts.warmup) / 60)} min`);
+    const totalRuns = cases.length * opts.connections.length * opts.rounds;
+    const rounds = opts.rounds > 1 ? ` × ${opts.rounds} rounds` : "";
+    log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s)${rounds}, ${opts.duration} s each (+${opts.warmup} s warm-up per case): about ${Math.ceil((totalRuns * opts.duration + cases.length * opts.warmup) / 60)} min`);
     let done = 0;
-    for (const benchCase of cases) {
+    /** One case's runs at every connection count, in round `pass` (warm-up in the first only). */
+    const runCase = async (benchCase: BenchCase, pass: number) => {
       // M2 flips statuses: its picture of them is read again before every run, since the requests
       // cut off at the end of a run (and the probe) changed leads without the bench seeing the answer.
       const refresh = async () => {
@@ -249,23 +255,26 @@ async function main() {
       const text = await res.text();
       if (res.status !== 200 || text.includes('"errors":')) throw new Error(`${benchCase.name} fails: ${res.status} ${text.slice(0, 500)}`);
       await refresh();
-      if (opts.warmup > 0) await runOne(server.url, token, benchCase, 8, opts.warmup, false);
+      if (opts.warmup > 0 && pass === 1) await runOne(server.url, token, benchCase, 8, opts.warmup, false);
 
       for (const connections of opts.connections) {
         done++;
-        log(`[${done}/${totalRuns}] ${benchCase.name} ${benchCase.title} — ${connections} connection(s)`);
+        log(`[${done}/${totalRuns}] ${benchCase.name} ${benchCase.title} — ${connections} connection(s)${rounds ? `, round ${pass}` : ""}`);
         await refresh();
         const rss = new RssSampler(server.pid);
         const load = loadSummary();
         rss.start();
         const cpuBefore = cpuMs(server.pid);
+        const mainBefore = mainThreadCpuMs(server.pid);
         const { result, sampled } = await runOne(server.url, token, benchCase, connections, opts.duration, true);
         const cpu = cpuMs(server.pid) - cpuBefore;
+        const mainCpu = mainThreadCpuMs(server.pid) - mainBefore;
         const memory = rss.stop();
         const statements = sampled.statements;
         const row: CaseResult = {
           case: benchCase.name,
           connections,
+          round: pass,
           requestsPerSecond: round(result.requests.average),
           requests: result.requests.total,
           latencyP50Ms: result.latency.p50,
@@ -273,6 +282,7 @@ async function main() {
           latencyMaxMs: result.latency.max,
           latencyAvgMs: round(result.latency.average, 2),
           serverCpuMsPerRequest: sampled.responses ? round(cpu / sampled.responses, 2) : 0,
+          serverMainThreadCpuMsPerRequest: sampled.responses ? round(mainCpu / sampled.responses, 2) : 0,
           sqlStatementsPerRequest: statements.length ? round(statements.reduce((a, b) => a + b, 0) / statements.length, 2) : null,
           sqlStatementsMax: statements.length ? Math.max(...statements) : null,
           responseBytes: sampled.responses ? Math.round(sampled.bytes / sampled.responses) : 0,
@@ -289,13 +299,14 @@ async function main() {
         };
         results.push(row);
         log(
-          `    ${row.requestsPerSecond} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  max ${row.latencyMaxMs} ms  ${row.serverCpuMsPerRequest} CPU ms/req  ` +
+          `    ${row.requestsPerSecond} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  max ${row.latencyMaxMs} ms  ${row.serverCpuMsPerRequest} CPU ms/req (main thread ${row.serverMainThreadCpuMsPerRequest})  ` +
             `${row.sqlStatementsPerRequest ?? "?"} SQL/req  ${row.responseBytes} B  RSS ${row.peakRssMb} MB` +
             (row.graphqlErrors ? `  ${row.graphqlErrors} GraphQL errors (first: ${row.firstError})` : "") +
             (row.non2xx ? `  ${row.non2xx} non-2xx` : ""),
         );
       }
-    }
+    };
+    for (let pass = 1; pass <= opts.rounds; pass++) for (const benchCase of cases) await runCase(benchCase, pass);
     const serverHwmMb = hwmTotalMb(server.pid);
     await stop();
 
@@ -319,7 +330,9 @@ async function main() {
         peakHwmMb: serverHwmMb,
       },
       queries: Object.fromEntries(cases.map((c) => [c.name, { title: c.title, query: c.query.replace(/\s+/g, " ") }])),
-      results,
+      rounds: opts.rounds,
+      results: medianRounds(results),
+      ...(opts.rounds > 1 ? { allRounds: results } : {}),
     };
     const table = renderRun(run);
     process.stdout.write(`\n${table}\n`);

@@ -182,20 +182,34 @@ export class RssSampler {
   }
 }
 
+/** utime + stime of a /proc stat file, in clock ticks (0 when the process or thread is gone). */
+function statTicks(file: string): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(file, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
 /** CPU time (user + system) used so far by the server's process tree, in milliseconds. */
 export function cpuMs(pid: number): number {
   let ticks = 0;
-  for (const p of processTree(pid)) {
-    try {
-      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // gone
-    }
-  }
+  for (const p of processTree(pid)) ticks += statTicks(`/proc/${p}/stat`);
   return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/**
+ * CPU time used so far by the main (JavaScript) thread of each process in the tree, in
+ * milliseconds: the rest of `cpuMs` is GC helper threads, libuv's pool and the like. One main
+ * thread runs every request of a process, so this is the time that caps its requests/s.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) ticks += statTicks(`/proc/${p}/task/${p}/stat`);
+  return ticks * 10;
 }
 
 /** The kernel's high-water mark of each process of the tree, summed (an upper bound: the peaks need not coincide). */
