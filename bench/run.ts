@@ -235,8 +235,8 @@ async function main() {
     const loadBefore = loadSummary();
     const results: CaseResult[] = [];
     const totalRuns = cases.length * opts.connections.length * opts.rounds;
-    const rounds = opts.rounds > 1 ? ` × ${opts.rounds} rounds` : "";
-    log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s)${rounds}, ${opts.duration} s each (+${opts.warmup} s warm-up per case): about ${Math.ceil((totalRuns * opts.duration + cases.length * opts.warmup) / 60)} min`);
+    const roundsLabel = opts.rounds > 1 ? ` × ${opts.rounds} rounds` : "";
+    log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s)${roundsLabel}, ${opts.duration} s each (+${opts.warmup} s warm-up per case): about ${Math.ceil((totalRuns * opts.duration + cases.length * opts.warmup) / 60)} min`);
     let done = 0;
     /** One case's runs at every connection count, in round `pass` (warm-up in the first only). */
     const runCase = async (benchCase: BenchCase, pass: number) => {
@@ -259,7 +259,7 @@ async function main() {
 
       for (const connections of opts.connections) {
         done++;
-        log(`[${done}/${totalRuns}] ${benchCase.name} ${benchCase.title} — ${connections} connection(s)${rounds ? `, round ${pass}` : ""}`);
+        log(`[${done}/${totalRuns}] ${benchCase.name} ${benchCase.title} — ${connections} connection(s)${roundsLabel ? `, round ${pass}` : ""}`);
         await refresh();
         const rss = new RssSampler(server.pid);
         const load = loadSummary();
