@@ -141,19 +141,17 @@ async function main() {
       for (const step of round % 2 ? [...steps].reverse() : steps) step.samples.push(await measure(step.run, OPS));
     }
 
-    const row = (s: Step) => ({ cpu: median(s.samples.map((x) => x.cpuMs)), wall: median(s.samples.map((x) => x.wallMs)) });
+    const medians = new Map(steps.map((s) => [s.name, { cpu: median(s.samples.map((x) => x.cpuMs)), wall: median(s.samples.map((x) => x.wallMs)) }]));
+    const of = (name: string) => medians.get(name)!;
     const lines = [
       `${ROUNDS} rounds of ${OPS} operations, ${CONCURRENCY} at a time; medians. Node ${process.version}.`,
       "",
       "| step | what | CPU ms/op | elapsed ms/op |",
       "| --- | --- | ---: | ---: |",
-      ...steps.map((s) => `| ${s.name} | ${s.what} | ${row(s).cpu.toFixed(2)} | ${row(s).wall.toFixed(2)} |`),
-    ];
-    const [q1Row, q2Row] = [row(steps[2]), row(steps[5])];
-    lines.push(
+      ...steps.map((s) => `| ${s.name} | ${s.what} | ${of(s.name).cpu.toFixed(2)} | ${of(s.name).wall.toFixed(2)} |`),
       "",
-      `Q2 − Q1: ${(q2Row.wall - q1Row.wall).toFixed(2)} ms elapsed per operation. Fetching the lists on a bare pg Pool costs ${row(steps[0]).cpu.toFixed(2)} ms of CPU per operation.`,
-    );
+      `Q2 − Q1: ${(of("Q2").wall - of("Q1").wall).toFixed(2)} ms elapsed per operation. Fetching the lists on a bare pg Pool costs ${of("pg").cpu.toFixed(2)} ms of CPU per operation.`,
+    ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     await bare.end();
