@@ -23,6 +23,7 @@ import { openDatabase } from "../src/db/data-source";
 import { pgTypes } from "../src/db/pg-types";
 import { createLoaders } from "../src/loaders";
 import { buildAppSchema } from "../src/schema";
+import { loadConfig } from "../src/config";
 import { createServices } from "../src/services";
 import { Q1, Q2 } from "./cases";
 import { ensureDataset, READ_ORG } from "./dataset";
@@ -86,7 +87,7 @@ async function main() {
     }
 
     const schema = await buildAppSchema();
-    const services = createServices(ds);
+    const services = createServices(ds, loadConfig(process.env));
     const auth = { actor: "bench", org: READ_ORG, scopes: new Set(["leads:read", "followups:read"]) };
     const context = (): Context => ({ auth, request: { id: "decompose", ip: "127.0.0.1", operations: [] }, services, loaders: createLoaders(ds, READ_ORG) });
     const compile = (query: string): CompiledQuery => {

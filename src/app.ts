@@ -62,7 +62,7 @@ export async function startApp(config: AppConfig): Promise<App> {
     if (config.demoData) await seedDemoData(dataSource);
 
     const schema = await buildAppSchema();
-    const services = createServices(dataSource);
+    const services = createServices(dataSource, config);
     const apiKeys = new ApiKeyService(dataSource);
     rateLimiter = await createRateLimiter(config);
     idempotency = createIdempotency(dataSource, { ttlHours: config.idempotencyTtlHours, waitMs: config.idempotencyWaitMs });

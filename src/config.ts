@@ -35,6 +35,8 @@ export interface AppConfig {
   idempotencyTtlHours: number;
   /** How long a retry waits for the request it repeats to finish before answering CONFLICT (in progress). */
   idempotencyWaitMs: number;
+  /** Largest `extendedFields` a lead may hold: bytes of its JSON text after a merge (API.md, "Input limits"). */
+  maxExtendedFieldsBytes: number;
   /** Query limits (src/http/query-limits.ts); 0 turns one off. Deepest field nesting. */
   maxQueryDepth: number;
   /** Highest estimated query cost: objects the response can hold, lists weighted by `first`. */
@@ -171,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     webConcurrency: webConcurrency(source.WEB_CONCURRENCY, databaseUrl),
     idempotencyTtlHours: int("IDEMPOTENCY_TTL_HOURS", source.IDEMPOTENCY_TTL_HOURS, 24, 1, 24 * 31),
     idempotencyWaitMs: int("IDEMPOTENCY_WAIT_MS", source.IDEMPOTENCY_WAIT_MS, 10_000, 0, 120_000),
+    maxExtendedFieldsBytes: int("MAX_EXTENDED_FIELDS_BYTES", source.MAX_EXTENDED_FIELDS_BYTES, 64 * 1024, 2, 64 * 1024 * 1024),
     // Defaults fit the real clients: a page of 100 leads with every field and nested list costs 5,301.
     maxQueryDepth: int("MAX_QUERY_DEPTH", source.MAX_QUERY_DEPTH, 10, 0, 1000),
     maxQueryCost: int("MAX_QUERY_COST", source.MAX_QUERY_COST, 10_000, 0, 1_000_000_000),

@@ -4,11 +4,16 @@ import { LeadFollowupsService } from "./leads/lead-followups.service";
 import { LeadStatusService } from "./leads/lead-status.service";
 import { LeadService } from "./leads/lead.service";
 
+/** The limits the services enforce (from AppConfig). */
+export interface ServiceLimits {
+  maxExtendedFieldsBytes: number;
+}
+
 /** The services holding the rules; one set per app, shared by all requests. */
-export function createServices(ds: DataSource) {
+export function createServices(ds: DataSource, limits: ServiceLimits) {
   const leadStatus = new LeadStatusService(ds);
   return {
-    leads: new LeadService(ds, leadStatus),
+    leads: new LeadService(ds, leadStatus, limits),
     leadStatus,
     leadFollowups: new LeadFollowupsService(ds),
     followups: new FollowupService(ds),

@@ -142,7 +142,9 @@ describe("refusals", () => {
     await expect(keys.create({ org, name: "has spaces", scopes: ["leads:read"] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { name: expect.any(Array) } });
     await expect(keys.create({ org, name: "ok", scopes: ["leads:admin"] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { scopes: expect.any(Array) } });
     await expect(keys.create({ org, name: "ok", scopes: [] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { scopes: expect.any(Array) } });
-    await expect(keys.create({ org: "o".repeat(65), name: "ok", scopes: ["leads:read"] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { org: expect.any(Array) } });
+    await expect(keys.create({ org: "o".repeat(129), name: "ok", scopes: ["leads:read"] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { org: expect.any(Array) } });
+    await expect(keys.create({ org: `${org}\ud800`, name: "ok", scopes: ["leads:read"] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { org: expect.any(Array) } });
+    await expect(keys.create({ org: `${org}\u0000`, name: "ok", scopes: ["leads:read"] })).rejects.toMatchObject({ code: "BAD_USER_INPUT", fields: { org: expect.any(Array) } });
     expect(await keys.list(org)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { SCOPES, type Scope } from "../src/auth/scopes";
 import { ConfigError, DEV_JWT_SECRET, loadConfig } from "../src/config";
@@ -16,6 +16,11 @@ const CREATE_LEAD = `mutation { createLead(input: { leadFor: "sku-unauthenticate
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+/** HS256 with the test secret, for claims jsonwebtoken's sign refuses to write. */
+const signedByHand = (claims: object) => {
+  const unsigned = `${b64url({ alg: "HS256", typ: "JWT" })}.${b64url(claims)}`;
+  return `${unsigned}.${createHmac("sha256", TEST_JWT_SECRET).update(unsigned).digest("base64url")}`;
+};
 const unique = (label: string) => `${label}-${randomBytes(4).toString("hex")}`;
 
 /** Every scope but one. */
@@ -51,9 +56,16 @@ describe("authentication", () => {
     ["a token without `sub`", () => ({ token: jwt.sign({ org, scope: SCOPES.join(" "), exp: nowSeconds() + 600 }, TEST_JWT_SECRET) })],
     ["a token whose `org` is not a string", () => ({ token: jwt.sign({ ...claims(), org: 42 }, TEST_JWT_SECRET) })],
     ["a token with an empty `sub`", () => ({ token: jwt.sign({ ...claims(), sub: "" }, TEST_JWT_SECRET) })],
-    // org_id is varchar(64): a longer org must be refused up front, not fail as a database error on write
-    ["a token whose `org` is longer than 64 characters", () => ({ token: jwt.sign({ ...claims(), org: org.padEnd(65, "x") }, TEST_JWT_SECRET) })],
+    // Longer than org_id / created_by: refused up front, not failing as a database error on write.
+    ["a token whose `org` is longer than 128 characters", () => ({ token: jwt.sign({ ...claims(), org: org.padEnd(129, "x") }, TEST_JWT_SECRET) })],
     ["a token whose `sub` is longer than 128 characters", () => ({ token: jwt.sign({ ...claims(), sub: "m".repeat(129) }, TEST_JWT_SECRET) })],
+    ["a token without `exp`", () => ({ token: jwt.sign({ sub: "mallory", org, scope: SCOPES.join(" ") }, TEST_JWT_SECRET) })],
+    ["a token whose `exp` is not a number", () => ({ token: signedByHand({ ...claims(), exp: "never" }) })],
+    // Claims PostgreSQL cannot store, or that `pg` would store altered (a lone surrogate becomes U+FFFD).
+    ["a token whose `org` holds a NUL byte", () => ({ token: jwt.sign({ ...claims(), org: `${org}\u0000x` }, TEST_JWT_SECRET) })],
+    ["a token whose `sub` holds a NUL byte", () => ({ token: jwt.sign({ ...claims(), sub: "mall\u0000ory" }, TEST_JWT_SECRET) })],
+    ["a token whose `org` ends in an unpaired high surrogate", () => ({ token: jwt.sign({ ...claims(), org: `${org}\ud800` }, TEST_JWT_SECRET) })],
+    ["a token whose `sub` holds an unpaired low surrogate", () => ({ token: jwt.sign({ ...claims(), sub: "mall\udc00ory" }, TEST_JWT_SECRET) })],
   ];
 
   it("accepts the same claims correctly signed (the control for the cases below)", async () => {
@@ -78,13 +90,23 @@ describe("authentication", () => {
   });
 
   it("wrote nothing for any refused credential", async () => {
-    const res = await t.gql(LEADS, undefined, { token: t.token({ org }) });
-    expect(res.body.errors).toBeUndefined();
-    expect(res.body.data.leads.totalCount).toBe(0);
+    // `${org}\ufffd` is what the org with a lone surrogate would have been stored as.
+    for (const written of [org, `${org}\ufffd`]) {
+      const res = await t.gql(LEADS, undefined, { token: t.token({ org: written }) });
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data.leads.totalCount).toBe(0);
+    }
+  });
+
+  it("accepts a token whose `sub` and `org` hold astral characters (well-formed surrogate pairs)", async () => {
+    const token = jwt.sign({ ...claims(), sub: "till-\u{1F600}", org: newOrg("\u{1F600}") }, TEST_JWT_SECRET);
+    const created = await t.gql(`mutation { createLead(input: { leadFor: "sku-astral" }) { lead { createdBy } } }`, undefined, { token });
+    expect(created.body.errors).toBeUndefined();
+    expect(created.body.data.createLead.lead.createdBy).toBe("till-\u{1F600}");
   });
 
   it("stores an org and sub of the longest accepted length", async () => {
-    const longOrg = newOrg("long").padEnd(64, "o");
+    const longOrg = newOrg("long").padEnd(128, "o");
     const longSub = "s".repeat(128);
     const token = t.token({ org: longOrg, sub: longSub });
     const created = await t.gql(`mutation { createLead(input: { leadFor: "sku-long" }) { lead { id createdBy lastUpdatedBy } } }`, undefined, { token });
@@ -282,6 +304,73 @@ describe("scopes", () => {
     expect(res.body.data.leads.edges).toHaveLength(2);
     for (const edge of res.body.data.leads.edges) expect(edge.node.followups).toBeNull();
     expect(codes(res)).toEqual(["FORBIDDEN", "FORBIDDEN"]);
+  });
+
+  describe("Followup.lead needs leads:read: null with FORBIDDEN at its path, the followup's other fields still returned", () => {
+    const LEAD_FIELDS = "lead { id owner email extendedFields }";
+
+    it("in followup(id)", async () => {
+      const query = `query($id: ID!) { followup(id: $id) { id leadId ${LEAD_FIELDS} } }`;
+      const denied = await t.gql(query, { id: followupId }, { token: only("followups:read", "followups:write", "leads:write") });
+      expect(denied.status).toBe(200);
+      expectOnly(denied, "FORBIDDEN");
+      expect(denied.body.errors![0].path).toEqual(["followup", "lead"]);
+      expect(denied.body.errors![0].message).toContain("leads:read");
+      expect(denied.body.data.followup).toEqual({ id: followupId, leadId, lead: null });
+
+      const allowed = await t.gql(query, { id: followupId }, { token: only("followups:read", "leads:read") });
+      expect(allowed.body.errors).toBeUndefined();
+      expect(allowed.body.data.followup.lead).toMatchObject({ id: leadId, owner: "bob" });
+    });
+
+    it("in a followups page: every edge's lead null, one FORBIDDEN each", async () => {
+      const res = await t.gql(`{ followups { totalCount edges { node { id leadId ${LEAD_FIELDS} } } } }`, undefined, { token: only("followups:read") });
+      expect(res.body.data.followups.totalCount).toBe(2);
+      expect(res.body.data.followups.edges).toHaveLength(2);
+      for (const edge of res.body.data.followups.edges) expect(edge.node).toEqual({ id: expect.any(String), leadId, lead: null });
+      expect(codes(res)).toEqual(["FORBIDDEN", "FORBIDDEN"]);
+      expect(res.body.errors!.map((e) => e.path)).toEqual([
+        ["followups", "edges", 0, "node", "lead"],
+        ["followups", "edges", 1, "node", "lead"],
+      ]);
+    });
+
+    it("in Lead.followups, reached through a lead the token may read", async () => {
+      // Both scopes: the nested lead is there (and answers without a load); the control for the next test.
+      const query = `query($id: ID!) { lead(id: $id) { id followups { id lead { id owner } } } }`;
+      const res = await t.gql(query, { id: leadId }, { token: only("leads:read", "followups:read") });
+      expect(res.body.errors).toBeUndefined();
+      for (const f of res.body.data.lead.followups) expect(f.lead).toEqual({ id: leadId, owner: "bob" });
+    });
+
+    it("in node(id) of a Followup", async () => {
+      const res = await t.gql(`query($id: ID!) { node(id: $id) { id ... on Followup { ${LEAD_FIELDS} } } }`, { id: followupId }, { token: only("followups:read") });
+      expectOnly(res, "FORBIDDEN");
+      expect(res.body.errors![0].path).toEqual(["node", "lead"]);
+      expect(res.body.data.node).toEqual({ id: followupId, lead: null });
+    });
+
+    it("in createFollowup's and updateFollowup's payloads: the write happens, the lead is withheld", async () => {
+      const writeOnly = only("followups:write");
+      const created = await t.gql(
+        `mutation($leadId: ID!) { createFollowup(input: { leadId: $leadId, type: CALL }) { followup { id leadId ${LEAD_FIELDS} } } }`,
+        { leadId },
+        { token: writeOnly },
+      );
+      expectOnly(created, "FORBIDDEN");
+      expect(created.body.errors![0].path).toEqual(["createFollowup", "followup", "lead"]);
+      const { id, lead } = created.body.data.createFollowup.followup;
+      expect(lead).toBeNull();
+
+      const updated = await t.gql(
+        `mutation($id: ID!) { updateFollowup(id: $id, input: { notes: "seen" }) { followup { id version ${LEAD_FIELDS} } } }`,
+        { id },
+        { token: writeOnly },
+      );
+      expectOnly(updated, "FORBIDDEN");
+      expect(updated.body.errors![0].path).toEqual(["updateFollowup", "followup", "lead"]);
+      expect(updated.body.data.updateFollowup.followup).toEqual({ id, version: 2, lead: null });
+    });
   });
 
   it("node(id) of a Lead needs leads:read", async () => {

@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import { buildAppSchema } from "../src/schema";
+import { createHmac } from "node:crypto";
 import { signToken } from "../src/auth/jwt";
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from "./support/app";
 
@@ -193,10 +194,82 @@ function tokenSoup(r: Rng): string {
   return Array.from({ length: r.int(60) }, () => (r.chance(0.5) ? r.pick(NAMES) : r.pick(PUNCT))).join(r.pick([" ", "", "\n"]));
 }
 
-function generate(r: Rng, schema: GraphQLSchema, tokens: { good: string; expired: string; forged: string }): Case {
+/** Text PostgreSQL cannot store, or only altered: NUL bytes and unpaired surrogates, alone or inside ordinary text. */
+function unstorableString(r: Rng): string {
+  const bad = r.pick(["\u0000", "\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude00\ud83d"]);
+  return r.pick([bad, `${randomString(r, 10)}${bad}`, `${bad}${randomString(r, 10)}`, `a${bad}b`]);
+}
+
+/** A JSON value with unstorable text in a key or a value, somewhere down to a few levels. */
+function hostileJson(r: Rng, depth = 0): unknown {
+  if (depth > 3 || r.chance(0.3)) return unstorableString(r);
+  if (r.chance(0.3)) return [randomJson(r, 3), hostileJson(r, depth + 1)];
+  return r.chance(0.5) ? { [unstorableString(r)]: randomJson(r, 3) } : { ok: 1, [randomString(r, 6) || "k"]: hostileJson(r, depth + 1) };
+}
+
+/** Claims signed with the server's own secret, with a hostile `sub`, `org`, `exp` or `scope`. */
+function hostileToken(r: Rng, org: string): string {
+  const claims: Record<string, unknown> = { sub: "fuzz", org, scope: "leads:read leads:write followups:read followups:write", exp: Math.floor(Date.now() / 1000) + 600 };
+  const claim = r.pick(["sub", "org", "exp", "scope"]);
+  if (claim === "exp") {
+    const exp = r.pick([undefined, "soon", null, 1e308, -1, [1], {}]);
+    if (exp === undefined) delete claims.exp;
+    else claims.exp = exp;
+  } else {
+    claims[claim] = r.pick([unstorableString(r), "", "x".repeat(129 + r.int(5000)), 42, null, [org], { org }, true, randomString(r, 20)]);
+  }
+  // Signed by hand: jsonwebtoken's sign refuses the odd `exp`s a forger is free to write.
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const unsigned = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${unsigned}.${createHmac("sha256", TEST_JWT_SECRET).update(unsigned).digest("base64url")}`;
+}
+
+/** A cursor made by a client: base64url of hostile JSON, often shaped almost like ours. */
+function hostileCursor(r: Rng): string {
+  const value = r.pick<() => unknown>([
+    () => randomJson(r),
+    () => hostileJson(r),
+    () => [r.pick(["CREATED_ON:DESC", "LAST_UPDATED_ON:ASC", "NEXT_FOLLOW_UP:DESC", "followups:CREATED_ON:DESC", unstorableString(r)]), r.pick(["2026-01-01T00:00:00.000Z", "-100000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "0000-01-01T00:00:00.000Z", null, 0, unstorableString(r)]), r.pick(["lead_0000000000000000000a", "fu_0000000000000000000a", unstorableString(r), "", 7, "x".repeat(200)])],
+  ])();
+  const text = JSON.stringify(value) ?? "null";
+  return r.chance(0.1) ? Buffer.from(text).toString("base64") : Buffer.from(text).toString("base64url");
+}
+
+function hostile(r: Rng, org: string, post: (label: string, body: Buffer, extra?: Record<string, string>) => Case): Case {
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  switch (r.int(3)) {
+    case 0:
+      return post("hostile claims", json({ query: r.pick(["{ viewer { actor org } }", "{ leads(first: 1) { totalCount } }", `mutation { createLead(input: { leadFor: "fuzz" }) { lead { id } } }`]) }), {
+        authorization: `Bearer ${hostileToken(r, org)}`,
+      });
+    case 1:
+      return post(
+        "hostile cursor",
+        json({
+          query: r.pick([
+            "query ($a: String) { leads(first: 2, after: $a) { edges { cursor } } }",
+            "query ($a: String) { leads(first: 2, after: $a, orderBy: { field: NEXT_FOLLOW_UP, direction: ASC }) { edges { cursor } } }",
+            "query ($a: String) { followups(first: 2, after: $a) { edges { cursor } } }",
+          ]),
+          variables: { a: hostileCursor(r) },
+        }),
+      );
+    default: {
+      const doc = r.pick([
+        ["mutation ($i: CreateLeadInput!) { createLead(input: $i) { lead { id } } }", () => ({ i: { leadFor: r.chance(0.3) ? unstorableString(r) : "fuzz", extendedFields: hostileJson(r) } })],
+        ["mutation ($id: ID!, $i: UpdateLeadInput!) { updateLead(id: $id, input: $i) { lead { id } } }", () => ({ id: r.chance(0.5) ? unstorableString(r) : "lead_0000000000000000000a", i: { extendedFields: hostileJson(r), owner: r.chance(0.3) ? unstorableString(r) : undefined } })],
+        ["mutation ($i: CreateFollowupInput!) { createFollowup(input: $i) { followup { id } } }", () => ({ i: { leadId: "lead_0000000000000000000a", type: "CALL", notes: unstorableString(r) } })],
+      ] as const);
+      return post("lone surrogates in input", json({ query: doc[0], variables: doc[1]() }));
+    }
+  }
+}
+
+function generate(r: Rng, schema: GraphQLSchema, tokens: { good: string; expired: string; forged: string }, org: string): Case {
   const json = (value: unknown) => Buffer.from(JSON.stringify(value));
   const headers: Record<string, string> = { "content-type": "application/json", authorization: `Bearer ${tokens.good}` };
   const post = (label: string, body: Buffer, extra: Record<string, string> = {}): Case => ({ label, method: "POST", path: "/graphql", headers: { ...headers, ...extra }, body });
+  if (r.chance(0.15)) return hostile(r, org, post);
   const kind = r.int(100);
 
   if (kind < 35) {
@@ -346,7 +419,7 @@ it(`survives ${CASES} random and malformed requests (seed ${SEED})`, async () =>
   };
   // made one at a time as workers take them (synchronously, in index order: the same cases for the same seed)
   const caseAt = (i: number) => {
-    const c = generate(r, schema, tokens);
+    const c = generate(r, schema, tokens, org);
     return { ...c, label: `${c.label} #${i}` };
   };
   const origin = new URL(t.origin);
@@ -413,6 +486,8 @@ it(`survives ${CASES} random and malformed requests (seed ${SEED})`, async () =>
 describe("found by fuzzing", () => {
   const CREATE = `mutation ($i: CreateLeadInput!) { createLead(input: $i) { lead { id } } }`;
 
+  const UNSTORABLE = ["must be well-formed text: no NUL character (U+0000) and no unpaired surrogate"];
+
   it.each([
     ["an id", `query ($id: ID!) { lead(id: $id) { id } }`, { id: "lead_\u0000zzleak" }, "id"],
     ["a text input", CREATE, { i: { leadFor: "a\u0000zzleak" } }, "input.leadFor"],
@@ -422,13 +497,13 @@ describe("found by fuzzing", () => {
   ])("a NUL character in %s → BAD_USER_INPUT at its path, not echoed", async (_name, query, variables, path) => {
     const res = await t.gql(query, variables);
     expect(res.body.errors).toHaveLength(1);
-    expect(res.body.errors![0].extensions).toEqual({ code: "BAD_USER_INPUT", fields: { [path]: ["must not contain the NUL character (U+0000)"] } });
+    expect(res.body.errors![0].extensions).toEqual({ code: "BAD_USER_INPUT", fields: { [path]: UNSTORABLE } });
     expect(JSON.stringify(res.body)).not.toContain("zzleak");
   });
 
   it("a NUL character in a literal of the document → BAD_USER_INPUT", async () => {
     const res = await t.gql(`{ followup(id: "fup_\\u0000") { id } }`);
-    expect(res.body.errors![0].extensions).toEqual({ code: "BAD_USER_INPUT", fields: { id: ["must not contain the NUL character (U+0000)"] } });
+    expect(res.body.errors![0].extensions).toEqual({ code: "BAD_USER_INPUT", fields: { id: UNSTORABLE } });
   });
 
   it("extendedFields nested 5,000 levels deep → BAD_USER_INPUT; 32 levels are fine", async () => {

@@ -87,7 +87,7 @@ describe("npm run token", () => {
       ["--org", "a", "--scopes", "leads:read"],
       ["--org", "a", "--sub", "b", "--scopes", "leads:read", "--expires-in", "soon"],
       ["--org", "a", "--sub", "b", "--scopes", "leads:read", "--bogus"],
-      ["--org", "x".repeat(65), "--sub", "b", "--scopes", "leads:read"],
+      ["--org", "x".repeat(129), "--sub", "b", "--scopes", "leads:read"],
     ]) {
       const res = run("token", args, { JWT_SECRET: TEST_JWT_SECRET });
       expect({ args, status: res.status, stdout: res.stdout }).toEqual({ args, status: 2, stdout: "" });

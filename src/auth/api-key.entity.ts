@@ -14,7 +14,7 @@ export class ApiKey {
   @PrimaryColumn({ type: "varchar", length: 40 })
   id: string;
 
-  @Column({ name: "org_id", type: "varchar", length: 64 })
+  @Column({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Column({ type: "varchar", length: 64 })

@@ -4,14 +4,13 @@ import { badInput, conflict, unauthenticated, type FieldErrors } from "../common
 import { newId } from "../common/ids";
 import { logger } from "../common/logger";
 import { ApiKey } from "./api-key.entity";
-import { SCOPES, type Principal } from "./scopes";
+import { isPrincipalId, MAX_PRINCIPAL_ID_LENGTH, SCOPES, type Principal } from "./scopes";
 
 /** Every key starts with this, which tells it apart from a JWT in `Authorization: Bearer`. */
 export const API_KEY_PREFIX = "lgk_";
 /** `lgk_` and 32 random bytes in base64url (256 bits): hashing it with SHA-256 alone is safe. */
 const KEY_PATTERN = /^lgk_[A-Za-z0-9_-]{43}$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const MAX_ORG_LENGTH = 64;
 /** The visible part kept for identification: the prefix and 8 characters (48 of the 256 bits). */
 const SHOWN_LENGTH = API_KEY_PREFIX.length + 8;
 /** The last use is written at most this often per key. */
@@ -49,7 +48,7 @@ export class ApiKeyService {
   async create(input: NewApiKey): Promise<{ apiKey: ApiKey; key: string }> {
     const scopes = [...new Set(input.scopes)].sort();
     const fields: FieldErrors = {};
-    if (!input.org || input.org.length > MAX_ORG_LENGTH) fields.org = [`must be 1 to ${MAX_ORG_LENGTH} characters`];
+    if (!isPrincipalId(input.org)) fields.org = [`must be non-empty well-formed text of at most ${MAX_PRINCIPAL_ID_LENGTH} characters`];
     if (!NAME_PATTERN.test(input.name)) fields.name = ["must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit"];
     const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
     if (unknown.length) fields.scopes = [`unknown scope(s) ${unknown.join(", ")}; the scopes are ${SCOPES.join(", ")}`];

@@ -45,6 +45,16 @@ export function formatIsoUtc(ms: number): string {
 }
 
 /**
+ * The instant of a string `formatIsoUtc` wrote for years 0–9999 (which PostgreSQL stores), or
+ * undefined for any other string.
+ */
+export function parseIsoUtc(value: string): Date | undefined {
+  const ms = Date.parse(value);
+  if (!(ms >= FIRST_MS && ms < END_MS) || formatIsoUtc(ms) !== value) return undefined;
+  return new Date(ms);
+}
+
+/**
  * The `DateTimeISO` scalar of graphql-scalars (same name, description, parsing and errors), with
  * `formatIsoUtc` for the Dates the app serializes. Anything else goes to graphql-scalars' own.
  */

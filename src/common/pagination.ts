@@ -1,6 +1,8 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType, type ClassType } from "type-graphql";
 import { IsInt, IsOptional, IsString, Max, Min } from "class-validator";
+import { parseIsoUtc } from "./date-time";
 import { invalidField } from "./errors";
+import { isStorableText } from "./text";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -59,23 +61,33 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify([key.order, key.value, key.id])).toString("base64url");
 }
 
+/** Ids are at most 40 characters (the width of every id column). */
+const MAX_ID_LENGTH = 40;
+
+/**
+ * The position a cursor of this server holds, for the ordering `order`. Anything else, however it
+ * came to be (forged, truncated, tampered, from another query), is BAD_USER_INPUT on `path`: the
+ * content must be exactly what `encodeCursor` writes, with a timestamp PostgreSQL can store and
+ * an id that can be one, so nothing a client makes up reaches SQL.
+ */
 export function decodeCursor(cursor: string, order: string, path = "after"): CursorKey {
+  const invalid = () => invalidField(path, "is not a valid cursor");
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw invalidField(path, "is not a valid cursor");
+    throw invalid();
   }
-  if (
-    !Array.isArray(parsed) ||
-    parsed.length !== 3 ||
-    typeof parsed[2] !== "string" ||
-    (parsed[1] !== null && (typeof parsed[1] !== "string" || Number.isNaN(Date.parse(parsed[1]))))
-  ) {
-    throw invalidField(path, "is not a valid cursor");
-  }
-  if (parsed[0] !== order) throw invalidField(path, "belongs to a different ordering");
-  return { order, value: parsed[1], id: parsed[2] };
+  if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
+  const [tag, value, id] = parsed as unknown[];
+  if (typeof tag !== "string" || typeof id !== "string" || (value !== null && typeof value !== "string")) throw invalid();
+  if (value !== null && !parseIsoUtc(value)) throw invalid();
+  if (!id || id.length > MAX_ID_LENGTH || !isStorableText(id) || !isStorableText(tag)) throw invalid();
+  const key: CursorKey = { order: tag, value, id };
+  // Another spelling of the same content (base64 padding, JSON whitespace) is not one we issued.
+  if (encodeCursor(key) !== cursor) throw invalid();
+  if (tag !== order) throw invalidField(path, "belongs to a different ordering");
+  return key;
 }
 
 export interface Edge<T> {

@@ -17,7 +17,7 @@ export class Followup implements Node {
   @PrimaryColumn({ type: "varchar", length: 40 })
   id: string;
 
-  @Column({ name: "org_id", type: "varchar", length: 64 })
+  @Column({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Field(() => ID, { description: "The lead this followup belongs to; it never changes." })

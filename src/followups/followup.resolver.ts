@@ -34,7 +34,11 @@ export class FollowupResolver {
     return ctx.services.followups.update(ctx.auth!, id, input);
   }
 
-  @FieldResolver(() => Lead, { description: "The lead this followup belongs to." })
+  @Authorized("leads:read")
+  @FieldResolver(() => Lead, {
+    nullable: true,
+    description: "The lead this followup belongs to. Needs leads:read: without it the field is null with a FORBIDDEN error.",
+  })
   lead(@Root() followup: Followup, @Ctx() ctx: Context): Lead | Promise<Lead> {
     // Set when the followup was reached through its lead (`Lead.followups`); no promise then.
     if (followup.lead) return followup.lead;

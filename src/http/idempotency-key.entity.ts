@@ -8,7 +8,7 @@ import { TimestampColumn } from "../common/columns";
 @Entity("idempotency_keys")
 @Index("idempotency_keys_created_on", ["createdOn"])
 export class IdempotencyKey {
-  @PrimaryColumn({ name: "org_id", type: "varchar", length: 64 })
+  @PrimaryColumn({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @PrimaryColumn({ type: "varchar", length: 255 })

@@ -11,7 +11,7 @@ export class FollowUpDetail {
   @PrimaryColumn({ type: "varchar", length: 40 })
   id: string;
 
-  @Column({ name: "org_id", type: "varchar", length: 64 })
+  @Column({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Field(() => ID, { description: "The lead followed up." })

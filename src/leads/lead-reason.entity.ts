@@ -9,7 +9,7 @@ export class LeadReason {
   @PrimaryColumn({ type: "varchar", length: 40 })
   id: string;
 
-  @Column({ name: "org_id", type: "varchar", length: 64 })
+  @Column({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Field({ description: "The reason's text, unique within the org." })

@@ -5,7 +5,7 @@ import { LeadStatus } from "./lead.enums";
 @ObjectType({ description: "A sub-status an org defined for a status; only these may be set with that status." })
 @Entity("lead_sub_statuses")
 export class LeadSubStatus {
-  @PrimaryColumn({ name: "org_id", type: "varchar", length: 64 })
+  @PrimaryColumn({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Field(() => LeadStatus, { description: "The status it belongs to." })

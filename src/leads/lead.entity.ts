@@ -30,7 +30,7 @@ export class Lead implements Node {
   id: string;
 
   /** The tenant; never exposed. */
-  @Column({ name: "org_id", type: "varchar", length: 64 })
+  @Column({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Field(() => String, { nullable: true, description: "The customer the lead is for." })

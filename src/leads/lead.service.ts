@@ -14,6 +14,7 @@ import { LeadOrderField, type LeadFilter, type LeadOrder } from "./lead.query-in
 import { lockLead, writeLead, type LeadChanges } from "./lead.repository";
 import { reschedule, strategiesDisabled, type Schedule } from "./follow-up-schedule";
 import type { LeadStatusService } from "./lead-status.service";
+import type { ServiceLimits } from "../services";
 
 /** The columns each ordering sorts by; `id` breaks ties so that the keyset is total. */
 const ORDER_COLUMNS: Record<LeadOrderField, SortColumn> = {
@@ -54,6 +55,7 @@ export class LeadService {
   constructor(
     private readonly ds: DataSource,
     private readonly statuses: LeadStatusService,
+    private readonly limits: ServiceLimits,
   ) {}
 
   get(principal: Principal, id: string): Promise<Lead | null> {
@@ -140,7 +142,7 @@ export class LeadService {
       owner: input.owner ?? null,
       email: input.email ?? null,
       timezone: input.timezone ? canonicalTimeZone(input.timezone) : null,
-      extendedFields: withoutNulls(input.extendedFields ?? {}),
+      extendedFields: this.extendedFieldsWithinLimit(withoutNulls(input.extendedFields ?? {})),
       lastFollowUp: null,
       ...schedule,
       useStrategiesForFollowUps: input.useStrategiesForFollowUps ?? false,
@@ -180,9 +182,20 @@ export class LeadService {
       if (input.useStrategiesForFollowUps !== undefined) changes.useStrategiesForFollowUps = input.useStrategiesForFollowUps;
       const schedule = this.scheduleOrThrow(lead, input, now);
       if (schedule) Object.assign(changes, schedule);
-      return writeLead(tx, lead, { changes, extendedFields: input.extendedFields }, principal.actor, now);
+      const written = await writeLead(tx, lead, { changes, extendedFields: input.extendedFields }, principal.actor, now);
+      // Measured on the merged row while it is locked, so concurrent merges cannot together pass the bound.
+      if (input.extendedFields) this.extendedFieldsWithinLimit(written.extendedFields);
+      return written;
     });
     return { lead, warnings: strategyWarnings(lead) };
+  }
+
+  /** `fields`, unless their JSON text is larger than MAX_EXTENDED_FIELDS_BYTES (API.md, "Input limits"). */
+  private extendedFieldsWithinLimit(fields: Record<string, unknown>): Record<string, unknown> {
+    const max = this.limits.maxExtendedFieldsBytes;
+    if (Buffer.byteLength(JSON.stringify(fields), "utf8") > max)
+      throw invalidField("input.extendedFields", `must be at most ${max} bytes as stored JSON (after the merge)`);
+    return fields;
   }
 
   private scheduleOrThrow(

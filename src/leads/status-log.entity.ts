@@ -12,7 +12,7 @@ export class StatusLog {
   @PrimaryColumn({ type: "varchar", length: 40 })
   id: string;
 
-  @Column({ name: "org_id", type: "varchar", length: 64 })
+  @Column({ name: "org_id", type: "varchar", length: 128 })
   orgId: string;
 
   @Field(() => ID, { description: "The lead whose status changed." })
