@@ -29,6 +29,10 @@ const NESTED_SUMMARY = `followUpDetails { id followedUpOn notes }
       statusLogDetails { id status createdOn }
       followups { id status lead { id } }`;
 
+/** The request pipeline alone: HTTP, auth, GraphQL; no resolver reaches the database. */
+const T = `query T { __typename }`;
+/** One lead by id, four fields: the smallest read. */
+const Q0 = `query Q0($id: ID!) { lead(id: $id) { id status leadFor version } }`;
 export const Q1 = `query Q1 { leads(first: 50) { edges { cursor node { ${LEAD_SCALARS} } } pageInfo { hasNextPage endCursor } } }`;
 export const Q2 = `query Q2($first: Int) { leads(first: $first) { edges { cursor node { ${LEAD_SCALARS}
       ${NESTED_SUMMARY} } } pageInfo { hasNextPage endCursor } } }`;
@@ -48,9 +52,28 @@ const fixed = (query: string, variables?: Record<string, unknown>): CaseRequests
   return { next: () => ({ body }) };
 };
 
+/** Every case's name, in the order a run takes them. */
+export const CASE_NAMES = ["T", "Q0", "Q1", "Q2", "Q3", "Q4", "M1", "M2"];
+
 /** The cases; `flippable` is WRITE_ORG's OPEN/ON_HOLD leads, read from the database before each M2 run. */
 export function benchCases(flippable: () => Map<string, "OPEN" | "ON_HOLD">): BenchCase[] {
   return [
+    {
+      name: "T",
+      title: "{ __typename }: the request pipeline alone",
+      org: READ_ORG,
+      query: T,
+      requests: () => fixed(T),
+    },
+    {
+      name: "Q0",
+      title: "lead(id) with four fields, random ids",
+      org: READ_ORG,
+      query: Q0,
+      requests: () => ({
+        next: () => ({ body: JSON.stringify({ query: Q0, variables: { id: leadId(READ_ORG, 1 + randomInt(LEADS_PER_ORG)) } }) }),
+      }),
+    },
     {
       name: "Q1",
       title: "leads(first: 50), scalar fields only",

@@ -87,27 +87,18 @@ export function resultsTable(run: RunResult): string {
   return lines.join("\n");
 }
 
-/** The issue's targets, checked on this run's numbers at the highest connection count measured. */
+/**
+ * The targets this bench can judge alone, on this run's numbers at the highest connection count
+ * measured. Throughput targets are ratios to PostGraphile v5 and node+pg, measured side by side by
+ * ../shared/peer-bench (bench/RESULTS.md).
+ */
 export function targets(run: RunResult): string[] {
   const top = Math.max(...run.results.map((r) => r.connections));
   const at = (name: string) => run.results.find((r) => r.case === name && r.connections === top);
   const q1 = at("Q1");
-  const q2 = at("Q2");
   const m1 = at("M1");
   const out: string[] = [];
   const mark = (ok: boolean) => (ok ? "met" : "NOT met");
-  if (q1 && q2) {
-    // With rounds, Q1 is compared with the Q2 of its own round, measured close to it in time.
-    const all = run.allRounds ?? [];
-    const perRound = [...new Set(all.map((r) => r.round))].flatMap((round) => {
-      const a = all.find((r) => r.case === "Q1" && r.connections === top && r.round === round);
-      const b = all.find((r) => r.case === "Q2" && r.connections === top && r.round === round);
-      return a && b ? [b.requestsPerSecond / a.requestsPerSecond] : [];
-    });
-    const ratio = perRound.length ? lowerMedian(perRound, (r) => r) : q2.requestsPerSecond / q1.requestsPerSecond;
-    const rounds = perRound.length ? `, the median of its rounds (${perRound.map((r) => `${Math.round(r * 100)}%`).join(", ")})` : "";
-    out.push(`Q2 at ${top} connections: ${Math.round(ratio * 100)}% of Q1's requests/s${rounds} (target ≥ 50%): ${mark(ratio >= 0.5)}`);
-  }
   // Statement counts and memory: the worst of every round, not of the median one.
   const every = run.allRounds ?? run.results;
   const q2All = every.filter((r) => r.case === "Q2");

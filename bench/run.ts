@@ -9,7 +9,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import jwt from "jsonwebtoken";
 import { Client } from "pg";
-import { benchCases, type BenchCase } from "./cases";
+import { benchCases, CASE_NAMES, type BenchCase } from "./cases";
 import { ensureDataset, flippableLeads, LEADS_PER_ORG, ORGS, PER_LEAD } from "./dataset";
 import { medianRounds, renderRun, updateResultsMd, type CaseResult, type RunResult } from "./report";
 import { cpuMs, hwmTotalMb, mainThreadCpuMs, RssSampler, startServer } from "./server";
@@ -22,7 +22,7 @@ const HELP = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --duration <s>        seconds per run (default 10)
   --warmup <s>          seconds of warm-up per case at 8 connections (default 2; 0 skips)
   --connections <list>  connection counts (default 1,8,32)
-  --cases <list>        cases to run (default Q1,Q2,Q3,Q4,M1,M2)
+  --cases <list>        cases to run (default T,Q0,Q1,Q2,Q3,Q4,M1,M2)
   --rounds <n>          run every case and connection count n times, interleaved, and report each
                         one's median round (default 1): steadier ratios on a machine whose speed drifts
   --workers <n>         WEB_CONCURRENCY for the server (default: the server's own default)
@@ -52,7 +52,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: ["Q1", "Q2", "Q3", "Q4", "M1", "M2"], rounds: 1, reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
+  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: CASE_NAMES, rounds: 1, reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
   const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
@@ -193,7 +193,7 @@ async function main() {
     );
   if (!existsSync(path.join(opts.serverRoot, "dist/src/main.js")))
     fail(`${path.join(opts.serverRoot, "dist/src/main.js")} is missing: run \`npm run build\` first (npm run bench does).`);
-  const unknown = opts.cases.filter((c) => !["Q1", "Q2", "Q3", "Q4", "M1", "M2"].includes(c));
+  const unknown = opts.cases.filter((c) => !CASE_NAMES.includes(c));
   if (unknown.length) fail(`unknown case(s) ${unknown.join(", ")}`);
 
   const client = await connect(databaseUrl);

@@ -4,6 +4,7 @@ import { conflict, failedPrecondition, invalidField, notFound, versionConflict }
 import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
+import { SqlParams } from "../db/sql-params";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
 import { Lead } from "../leads/lead.entity";
 import { LeadStatus } from "../leads/lead.enums";
@@ -37,32 +38,39 @@ const UPDATABLE = [
 export class FollowupService {
   constructor(private readonly ds: DataSource) {}
 
-  get(principal: Principal, id: string): Promise<Followup | null> {
-    return this.ds.getRepository(Followup).findOneBy({ id, orgId: principal.org });
+  async get(principal: Principal, id: string): Promise<Followup | null> {
+    const rows = await this.ds.query(`SELECT ${selectColumns(this.ds, Followup, "f")} FROM followups f WHERE f.id = $1 AND f.org_id = $2`, [id, principal.org]);
+    return rows.length ? toEntities(Followup, rows)[0] : null;
   }
 
   async list(principal: Principal, filter: FollowupFilter | null | undefined, first?: number | null, after?: string | null) {
     const size = first ?? DEFAULT_PAGE_SIZE;
-    const f = filter ?? {};
-    const filtered = this.ds.getRepository(Followup).createQueryBuilder("f").where("f.orgId = :org", { org: principal.org });
-    if (f.leadId != null) filtered.andWhere("f.leadId = :leadId", { leadId: f.leadId });
-    if (f.status?.length) filtered.andWhere("f.status IN (:...statuses)", { statuses: f.status });
-    if (f.type?.length) filtered.andWhere("f.type IN (:...types)", { types: f.type });
-    if (f.scheduledAfter) filtered.andWhere("f.scheduledAt > :scheduledAfter", { scheduledAfter: f.scheduledAfter });
-    if (f.scheduledBefore) filtered.andWhere("f.scheduledAt < :scheduledBefore", { scheduledBefore: f.scheduledBefore });
+    const cursor = after != null ? decodeCursor(after, ORDER_KEY) : undefined;
+    if (cursor?.value === null) throw invalidField("after", "is not a valid cursor");
 
-    const page = filtered.clone();
-    if (after != null) {
-      const cursor = decodeCursor(after, ORDER_KEY);
-      if (cursor.value === null) throw invalidField("after", "is not a valid cursor");
-      page.andWhere("(f.created_on, f.id) < (:cursorValue, :cursorId)", { cursorValue: new Date(cursor.value), cursorId: cursor.id });
-    }
+    const f = filter ?? {};
+    const params = new SqlParams();
+    const conditions = [`f.org_id = ${params.add(principal.org)}`];
+    if (f.leadId != null) conditions.push(`f.lead_id = ${params.add(f.leadId)}`);
+    if (f.status?.length) conditions.push(`f.status = ANY(${params.add(f.status)})`);
+    if (f.type?.length) conditions.push(`f.type = ANY(${params.add(f.type)})`);
+    if (f.scheduledAfter) conditions.push(`f.scheduled_at > ${params.add(f.scheduledAfter)}`);
+    if (f.scheduledBefore) conditions.push(`f.scheduled_at < ${params.add(f.scheduledBefore)}`);
+    const filtered = conditions.join(" AND ");
+    const countParams = [...params.values];
+
+    let where = filtered;
+    if (cursor) where += ` AND (f.created_on, f.id) < (CAST(${params.add(cursor.value)} AS timestamptz), ${params.add(cursor.id)})`;
     const rows = toEntities(
       Followup,
-      await page.select(selectColumns(this.ds, Followup, "f")).orderBy("f.createdOn", "DESC").addOrderBy("f.id", "DESC").limit(size + 1).getRawMany(),
+      await this.ds.query(
+        `SELECT ${selectColumns(this.ds, Followup, "f")} FROM followups f WHERE ${where} ORDER BY f.created_on DESC, f.id DESC LIMIT ${params.add(size + 1)}`,
+        params.values,
+      ),
     );
     const cursorOf = (row: Followup) => encodeCursor({ order: ORDER_KEY, value: formatIsoUtc(row.createdOn.getTime()), id: row.id });
-    return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
+    const count = async () => (await this.ds.query(`SELECT count(*)::int AS n FROM followups f WHERE ${filtered}`, countParams))[0].n as number;
+    return { ...toPage(rows, size, after, cursorOf), count };
   }
 
   async create(principal: Principal, input: CreateFollowupInput): Promise<FollowupPayload> {

@@ -1,9 +1,10 @@
-import { DataSource, type SelectQueryBuilder } from "typeorm";
+import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import { badInput, invalidField } from "../common/errors";
 import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
+import { SqlParams } from "../db/sql-params";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, OrderDirection, toPage } from "../common/pagination";
 import type { Warning } from "../common/warning";
 import { Lead } from "./lead.entity";
@@ -40,6 +41,25 @@ function sortKey(order: SortColumn, direction: OrderDirection): { expr: string; 
   return { expr: `COALESCE(lead.${order.column}, '${nullAs}')`, nullAs };
 }
 
+/** The filter's conditions on `leads lead`, in SQL, with their values added to `params`. */
+function filterConditions(principal: Principal, filter: LeadFilter, params: SqlParams): string {
+  const where = [`lead.org_id = ${params.add(principal.org)}`];
+  if (filter.status?.length) where.push(`lead.status = ANY(${params.add(filter.status)})`);
+  else where.push(`lead.status <> ${params.add(LeadStatus.DELETED)}`);
+  if (filter.type?.length) where.push(`lead.type = ANY(${params.add(filter.type)})`);
+  if (filter.subStatus != null) where.push(`lead.sub_status = ${params.add(filter.subStatus)}`);
+  if (filter.owner != null) where.push(`lead.owner = ${params.add(filter.owner)}`);
+  if (filter.userId != null) where.push(`lead.user_id = ${params.add(filter.userId)}`);
+  if (filter.orgSourceId != null) where.push(`lead.org_source_id = ${params.add(filter.orgSourceId)}`);
+  if (filter.createdAfter) where.push(`lead.created_on > ${params.add(filter.createdAfter)}`);
+  if (filter.createdBefore) where.push(`lead.created_on < ${params.add(filter.createdBefore)}`);
+  if (filter.updatedAfter) where.push(`lead.last_updated_on > ${params.add(filter.updatedAfter)}`);
+  if (filter.updatedBefore) where.push(`lead.last_updated_on < ${params.add(filter.updatedBefore)}`);
+  // The same rows as `next_follow_up < x` (a NULL is never before x), in the terms of leads_org_next_follow_up_asc.
+  if (filter.nextFollowUpBefore) where.push(`COALESCE(lead.next_follow_up, 'infinity') < ${params.add(filter.nextFollowUpBefore)}`);
+  return where.join(" AND ");
+}
+
 /** Fields of UpdateLeadInput that change something (`expectedVersion` alone does not). */
 const UPDATABLE: ReadonlyArray<keyof UpdateLeadInput> = [
   "extendedFields",
@@ -58,8 +78,9 @@ export class LeadService {
     private readonly limits: ServiceLimits,
   ) {}
 
-  get(principal: Principal, id: string): Promise<Lead | null> {
-    return this.ds.getRepository(Lead).findOneBy({ id, orgId: principal.org });
+  async get(principal: Principal, id: string): Promise<Lead | null> {
+    const rows = await this.ds.query(`SELECT ${selectColumns(this.ds, Lead, "lead")} FROM leads lead WHERE lead.id = $1 AND lead.org_id = $2`, [id, principal.org]);
+    return rows.length ? toEntities(Lead, rows)[0] : null;
   }
 
   async list(principal: Principal, filter: LeadFilter | null | undefined, orderBy: LeadOrder | null | undefined, first?: number | null, after?: string | null) {
@@ -68,54 +89,32 @@ export class LeadService {
     const order = ORDER_COLUMNS[field];
     const orderKey = `${field}:${direction}`;
     const size = first ?? DEFAULT_PAGE_SIZE;
+    const cursor = after != null ? decodeCursor(after, orderKey) : undefined;
+    if (cursor?.value === null && !order.nullable) throw invalidField("after", "is not a valid cursor");
 
-    const filtered = this.filtered(principal, filter ?? {});
-    const page = filtered.clone();
-    if (after != null) this.applyCursor(page, decodeCursor(after, orderKey), order, direction);
+    const params = new SqlParams();
+    const filtered = filterConditions(principal, filter ?? {}, params);
+    const countParams = [...params.values];
+    const { expr, nullAs } = sortKey(order, direction);
     const dir = direction === OrderDirection.ASC ? "ASC" : "DESC";
-    const raw = await page
-      .select(selectColumns(this.ds, Lead, "lead"))
-      .orderBy(sortKey(order, direction).expr, dir)
-      .addOrderBy("lead.id", dir)
-      .limit(size + 1)
-      .getRawMany();
+    let where = filtered;
+    if (cursor) {
+      // Rows strictly after the cursor in the ordering (NULL sort keys come last in both directions, see sortKey).
+      const value = params.add(cursor.value === null ? nullAs : cursor.value);
+      where += ` AND (${expr}, lead.id) ${dir === "ASC" ? ">" : "<"} (CAST(${value} AS timestamptz), ${params.add(cursor.id)})`;
+    }
+    const raw = await this.ds.query(
+      `SELECT ${selectColumns(this.ds, Lead, "lead")} FROM leads lead WHERE ${where} ORDER BY ${expr} ${dir}, lead.id ${dir} LIMIT ${params.add(size + 1)}`,
+      params.values,
+    );
     const rows = toEntities(Lead, raw);
 
     const cursorOf = (lead: Lead) => {
       const value = lead[order.property] as Date | null;
       return encodeCursor({ order: orderKey, value: value ? formatIsoUtc(value.getTime()) : null, id: lead.id });
     };
-    return { ...toPage(rows, size, after, cursorOf), count: () => filtered.getCount() };
-  }
-
-  private filtered(principal: Principal, filter: LeadFilter): SelectQueryBuilder<Lead> {
-    const qb = this.ds.getRepository(Lead).createQueryBuilder("lead").where("lead.orgId = :org", { org: principal.org });
-    if (filter.status?.length) qb.andWhere("lead.status IN (:...statuses)", { statuses: filter.status });
-    else qb.andWhere("lead.status <> :deleted", { deleted: LeadStatus.DELETED });
-    if (filter.type?.length) qb.andWhere("lead.type IN (:...types)", { types: filter.type });
-    if (filter.subStatus != null) qb.andWhere("lead.subStatus = :subStatus", { subStatus: filter.subStatus });
-    if (filter.owner != null) qb.andWhere("lead.owner = :owner", { owner: filter.owner });
-    if (filter.userId != null) qb.andWhere("lead.userId = :userId", { userId: filter.userId });
-    if (filter.orgSourceId != null) qb.andWhere("lead.orgSourceId = :orgSourceId", { orgSourceId: filter.orgSourceId });
-    if (filter.createdAfter) qb.andWhere("lead.createdOn > :createdAfter", { createdAfter: filter.createdAfter });
-    if (filter.createdBefore) qb.andWhere("lead.createdOn < :createdBefore", { createdBefore: filter.createdBefore });
-    if (filter.updatedAfter) qb.andWhere("lead.lastUpdatedOn > :updatedAfter", { updatedAfter: filter.updatedAfter });
-    if (filter.updatedBefore) qb.andWhere("lead.lastUpdatedOn < :updatedBefore", { updatedBefore: filter.updatedBefore });
-    // The same rows as `next_follow_up < x` (a NULL is never before x), in the terms of leads_org_next_follow_up_asc.
-    if (filter.nextFollowUpBefore)
-      qb.andWhere("COALESCE(lead.next_follow_up, 'infinity') < :nextFollowUpBefore", { nextFollowUpBefore: filter.nextFollowUpBefore });
-    return qb;
-  }
-
-  /** Rows strictly after the cursor in the ordering (NULL sort keys come last in both directions, see sortKey). */
-  private applyCursor(qb: SelectQueryBuilder<Lead>, cursor: { value: string | null; id: string }, order: SortColumn, direction: OrderDirection) {
-    if (cursor.value === null && !order.nullable) throw invalidField("after", "is not a valid cursor");
-    const { expr, nullAs } = sortKey(order, direction);
-    const cmp = direction === OrderDirection.ASC ? ">" : "<";
-    qb.andWhere(`(${expr}, lead.id) ${cmp} (CAST(:cursorValue AS timestamptz), :cursorId)`, {
-      cursorValue: cursor.value === null ? nullAs : new Date(cursor.value),
-      cursorId: cursor.id,
-    });
+    const count = async () => (await this.ds.query(`SELECT count(*)::int AS n FROM leads lead WHERE ${filtered}`, countParams))[0].n as number;
+    return { ...toPage(rows, size, after, cursorOf), count };
   }
 
   async create(principal: Principal, input: CreateLeadInput): Promise<LeadPayload> {
