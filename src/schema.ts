@@ -6,16 +6,19 @@ import type { Scope } from "./auth/scopes";
 import type { Context } from "./context";
 import { DateTimeISO } from "./common/date-time";
 import { validateArgs } from "./common/validation";
-import { resolveNodeType } from "./common/node";
+import { resolveNodeType } from "./node/node.interface";
 import { resolveSimpleFieldsDirectly, sortResolverParamsOnce } from "./common/resolver-fast-paths";
-import { ViewerResolver } from "./common/viewer.resolver";
+// type-graphql orders fields and types as their decorators run: this import order keeps schema.graphql's.
+import { ViewerResolver } from "./viewer/viewer.resolver";
+import { NodeResolver } from "./node/node.resolver";
 import { FollowupResolver } from "./followups/followup.resolver";
 import { LeadResolver } from "./leads/lead.resolver";
+import { FollowupsOfLeadResolver } from "./followups/followups-of-lead.resolver";
 
 /** The one schema: served by the app, emitted to schema.graphql, used by the tests. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
-    resolvers: [ViewerResolver, LeadResolver, FollowupResolver],
+    resolvers: [ViewerResolver, NodeResolver, LeadResolver, FollowupsOfLeadResolver, FollowupResolver],
     authChecker,
     validateFn: validateArgs,
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],

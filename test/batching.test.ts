@@ -19,7 +19,8 @@ const LEADS = 100;
 let leadIds: string[];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Batched requests on: their operations share one context, and so its loaders.
+  t = await startTestApp({ maxBatch: 2 });
   const ds = t.app.db.dataSource;
   const base = Date.UTC(2026, 0, 1);
   const leads = Array.from({ length: LEADS }, (_, i) => ({
@@ -109,7 +110,7 @@ it("answers a batch of mixed keys with one statement each loader, in key order, 
   const loaders = createLoaders(t.app.db.dataSource, org);
   const keys = [leadIds[3], "lead_unknown", leadIds[0], leadIds[3]];
   const [details, leads, statements] = await withSqlStats(async () => {
-    const d = await Promise.all(keys.map((k) => loaders.followUpDetailsByLeadId.load(k)));
+    const d = await Promise.all(keys.map((k) => loaders.followUpDetailsByLeadId().load(k)));
     const l = await Promise.all(keys.map((k) => loaders.leadById.load(k)));
     return [d, l, sqlStatementsSoFar()];
   });
@@ -121,6 +122,60 @@ it("answers a batch of mixed keys with one statement each loader, in key order, 
 
 it("never loads another org's rows through a loader", async () => {
   const loaders = createLoaders(t.app.db.dataSource, newOrg("other"));
-  expect(await loaders.followUpDetailsByLeadId.load(leadIds[0])).toEqual([]);
+  expect(await loaders.followUpDetailsByLeadId().load(leadIds[0])).toEqual([]);
   expect(await loaders.leadById.load(leadIds[0])).toBeNull();
+});
+
+describe("loaders serve each selection its own columns", () => {
+  const narrow = `{ leads(first: 3) { edges { node { id followUpDetails { id } statusLogDetails { id } followups { id } } } } }`;
+  const wide = `{ leads(first: 3) { edges { node { id
+    followUpDetails { id notes followedUpOn followedUpBy }
+    statusLogDetails { id status previousStatus createdBy }
+    followups { id status type createdOn lead { id } } } } } }`;
+
+  function expectWide(data: any) {
+    expect(data.leads.edges).toHaveLength(3);
+    for (const { node } of data.leads.edges) {
+      expect(node.followUpDetails).toEqual([
+        { id: expect.any(String), notes: "note 1", followedUpOn: expect.any(String), followedUpBy: "x" },
+        { id: expect.any(String), notes: "note 0", followedUpOn: expect.any(String), followedUpBy: "x" },
+      ]);
+      expect(node.statusLogDetails).toEqual([
+        { id: expect.any(String), status: "OPEN", previousStatus: null, createdBy: "seed" },
+        { id: expect.any(String), status: "ON_HOLD", previousStatus: "OPEN", createdBy: "seed" },
+      ]);
+      expect(node.followups.map((f: any) => [f.status, f.type, f.lead.id])).toEqual([
+        ["SENT", "SMS", node.id],
+        ["ON_HOLD", "SMS", node.id],
+      ]);
+      for (const f of node.followups) expect(Date.parse(f.createdOn)).not.toBeNaN();
+    }
+  }
+
+  it("in a batched request, the second operation gets the fields it asks for, though the first asked for fewer", async () => {
+    const res = await fetch(t.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.token({ org })}` },
+      body: JSON.stringify([{ query: narrow }, { query: wide }]),
+    });
+    expect(res.status).toBe(200);
+    const [first, second] = (await res.json()) as Array<{ data: any; errors?: unknown }>;
+    expect(first.errors).toBeUndefined();
+    expect(second.errors).toBeUndefined();
+    expect(first.data.leads.edges[0].node.followUpDetails[0]).toEqual({ id: expect.any(String) });
+    expectWide(second.data);
+  });
+
+  it("in one operation, two places selecting different fields of the same list each get theirs", async () => {
+    const res = await t.gql(
+      `{ a: leads(first: 3) { edges { node { id followUpDetails { id } } } }
+         leads(first: 3) { edges { node { id followUpDetails { id notes followedUpOn followedUpBy }
+           statusLogDetails { id status previousStatus createdBy } followups { id status type createdOn lead { id } } } } } }`,
+      undefined,
+      { token: t.token({ org }) },
+    );
+    expect(res.body.errors).toBeUndefined();
+    expectWide(res.body.data);
+    expect(res.body.data.a.edges[0].node.followUpDetails).toEqual([{ id: expect.any(String) }, { id: expect.any(String) }]);
+  });
 });

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { DataSource, Repository } from "typeorm";
-import { badInput, conflict, unauthenticated, type FieldErrors } from "../common/errors";
+import { badInput, unauthenticated, type FieldErrors } from "../common/errors";
 import { newId } from "../common/ids";
+import { insertUnique } from "../db/versioned-write";
 import { logger } from "../common/logger";
 import { ApiKey } from "./api-key.entity";
 import { isPrincipalId, MAX_PRINCIPAL_ID_LENGTH, SCOPES, type Principal } from "./scopes";
@@ -67,13 +68,10 @@ export class ApiKeyService {
       revokedOn: null,
       lastUsedOn: null,
     });
-    try {
-      await this.repo.insert(apiKey);
-    } catch (err) {
-      if ((err as { code?: string }).code === "23505")
-        throw conflict(`Org "${input.org}" already has an active API key named "${input.name}"; revoke it or pick another name`);
-      throw err;
-    }
+    await insertUnique(
+      () => this.repo.insert(apiKey),
+      `Org "${input.org}" already has an active API key named "${input.name}"; revoke it or pick another name`,
+    );
     return { apiKey, key };
   }
 

@@ -68,3 +68,13 @@ function holdsUnstorableText(value: unknown, levels: number): boolean {
   }
   return false;
 }
+
+/**
+ * An update must change something: an input whose `fields` are all absent (`expectedVersion`
+ * alone, say) is BAD_USER_INPUT. Returns the fields given.
+ */
+export function requireSomeChange<T extends object, K extends keyof T>(input: T, fields: readonly K[]): K[] {
+  const given = fields.filter((key) => input[key] !== undefined);
+  if (!given.length) throw badInput({ input: ["give at least one field to change"] });
+  return given;
+}

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
-import { Node } from "../common/node";
+import { Node } from "../node/node.interface";
 import { TimestampColumn } from "../common/columns";
 import { Lead } from "../leads/lead.entity";
 import { CallDirection, FollowupStatus, FollowupType } from "./followup.enums";

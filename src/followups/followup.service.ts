@@ -1,13 +1,15 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
-import { conflict, failedPrecondition, invalidField, notFound, versionConflict } from "../common/errors";
+import { invalidField } from "../common/errors";
+import { requireSomeChange } from "../common/validation";
 import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
 import { SqlParams } from "../db/sql-params";
+import { updateVersioned } from "../db/versioned-write";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
 import { Lead } from "../leads/lead.entity";
-import { LeadStatus } from "../leads/lead.enums";
+import { refuseIfDeleted } from "../leads/lead.repository";
 import { Followup } from "./followup.entity";
 import { FollowupStatus } from "./followup.enums";
 import type { CreateFollowupInput, UpdateFollowupInput } from "./followup.inputs";
@@ -78,7 +80,7 @@ export class FollowupService {
     const followup = await this.ds.transaction(async (tx) => {
       const lead = await tx.findOne(Lead, { where: { id: input.leadId, orgId: principal.org }, select: { id: true, status: true } });
       if (!lead) throw invalidField("input.leadId", "is not a lead of this org");
-      if (lead.status === LeadStatus.DELETED) throw failedPrecondition("The lead is DELETED; followups cannot be added");
+      refuseIfDeleted(lead, "followups cannot be added");
       const followup = Object.assign(new Followup(), {
         id: newId("followup"),
         orgId: principal.org,
@@ -109,30 +111,12 @@ export class FollowupService {
   }
 
   async update(principal: Principal, id: string, input: UpdateFollowupInput): Promise<FollowupPayload> {
+    const given = requireSomeChange(input, UPDATABLE);
     const changes: Partial<Followup> = {};
-    for (const key of UPDATABLE) if (input[key] !== undefined) Object.assign(changes, { [key]: input[key] });
-    if (Object.keys(changes).length === 0) throw invalidField("input", "give at least one field to change");
-    const followup = await this.ds.transaction(async (tx) => {
-      const current = await tx
-        .getRepository(Followup)
-        .createQueryBuilder("f")
-        .setLock("pessimistic_write")
-        .where("f.id = :id AND f.orgId = :org", { id, org: principal.org })
-        .getOne();
-      if (!current) throw notFound("Followup");
-      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn in version order.
-      const now = new Date();
-      if (input.expectedVersion != null && input.expectedVersion !== current.version)
-        throw versionConflict(current.version);
-      const result = await tx
-        .createQueryBuilder()
-        .update(Followup)
-        .set({ ...changes, lastUpdatedOn: now, lastUpdatedBy: principal.actor, version: () => "version + 1" })
-        .where("id = :id AND org_id = :org AND version = :version", { id, org: principal.org, version: current.version })
-        .execute();
-      if (result.affected !== 1) throw conflict("The followup was changed concurrently; retry");
-      return Object.assign(current, changes, { lastUpdatedOn: now, lastUpdatedBy: principal.actor, version: current.version + 1 });
-    });
+    for (const key of given) Object.assign(changes, { [key]: input[key] });
+    const { row: followup } = await this.ds.transaction((tx) =>
+      updateVersioned(tx, Followup, { org: principal.org, id, expectedVersion: input.expectedVersion }, principal.actor, () => ({ changes })),
+    );
     return { followup, warnings: [] };
   }
 }

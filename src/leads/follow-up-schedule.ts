@@ -48,7 +48,6 @@ export function validateStepNumbers(config: FollowUpStepInput[], path: string): 
   const seen = new Set<number>();
   config.forEach((s, i) => {
     if (seen.has(s.step)) errors[`${path}.${i}.step`] = [`step ${s.step} appears more than once`];
-    // below 1 too: the input class checks @Min(1), but this is the rule's one home
     else if (!Number.isInteger(s.step) || s.step < 1 || s.step > config.length)
       errors[`${path}.${i}.step`] = [`steps must be numbered 1..${config.length}; ${s.step} is out of range`];
     seen.add(s.step);

@@ -24,8 +24,7 @@ const IsStrategyIds = customRule(
 @InputType({ description: "One step of a follow-up schedule. Steps must be numbered 1..n without gaps or repeats." })
 export class FollowUpStepInput {
   @Field(() => Int, { description: "Step number, 1..n." })
-  @IsInt()
-  @Min(1)
+  @IsInt() // 1..n and unique: validateStepNumbers (follow-up-schedule.ts), which sees the whole list
   step: number;
 
   @Field(() => Float, { description: "Hours from scheduling until the step is due; more than 0." })

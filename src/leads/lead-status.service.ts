@@ -1,6 +1,7 @@
-import { DataSource, QueryFailedError, type EntityManager } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import type { Principal } from "../auth/scopes";
-import { badInput, conflict, failedPrecondition, invalidField, type FieldErrors } from "../common/errors";
+import { badInput, failedPrecondition, invalidField, type FieldErrors } from "../common/errors";
+import { insertUnique } from "../db/versioned-write";
 import { newId } from "../common/ids";
 import { Lead } from "./lead.entity";
 import { LeadStatus } from "./lead.enums";
@@ -9,7 +10,8 @@ import { LeadSubStatus } from "./lead-sub-status.entity";
 import { StatusLog } from "./status-log.entity";
 import type { UpdateLeadStatusInput } from "./lead.inputs";
 import type { LeadPayload } from "./lead.payload";
-import { lockLead, writeLead } from "./lead.repository";
+import { deletedRefusal, updateLead } from "./lead.repository";
+import { storedName } from "./names";
 
 const CLOSED: ReadonlySet<LeadStatus> = new Set([LeadStatus.WON, LeadStatus.LOST]);
 
@@ -22,7 +24,7 @@ export function statusChangeRefusal(
   from: { status: LeadStatus; subStatus: string | null },
   to: { status: LeadStatus; subStatus: string | null },
 ): string | null {
-  if (from.status === LeadStatus.DELETED) return "The lead is DELETED; its status cannot change";
+  if (from.status === LeadStatus.DELETED) return deletedRefusal("its status cannot change");
   if (CLOSED.has(from.status) && to.status !== LeadStatus.DELETED)
     return `The lead is closed (${from.status}); it can only become DELETED`;
   if (from.status === to.status && (from.subStatus ?? null) === (to.subStatus ?? null))
@@ -36,28 +38,29 @@ export class LeadStatusService {
 
   async updateLeadStatus(principal: Principal, id: string, input: UpdateLeadStatusInput): Promise<LeadPayload> {
     const lead = await this.ds.transaction(async (tx) => {
-      const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
-      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn
-      // and the log's default createdOn in the order of the log.
-      const now = new Date();
-      const reason = await tx.findOneBy(LeadReason, { id: input.reasonId, orgId: principal.org });
-      const subStatus = input.subStatus?.trim() ?? null; // names are stored trimmed
-      // Both references are checked, so that one answer names every offending path.
-      const fields: FieldErrors = {};
-      if (!reason) fields["input.reasonId"] = ["is not a reason of this org"];
-      const subStatusError = await this.subStatusError(tx, principal.org, input.status, subStatus);
-      if (subStatusError) fields["input.subStatus"] = [subStatusError];
-      if (!reason || subStatusError) throw badInput(fields);
-      const refusal = statusChangeRefusal(lead, { status: input.status, subStatus });
-      if (refusal) throw failedPrecondition(refusal);
-
-      const previousStatus = lead.status;
-      await writeLead(tx, lead, { changes: { status: input.status, subStatus } }, principal.actor, now);
+      let previousStatus: LeadStatus | undefined;
+      let reasonText = "";
+      const { lead, now } = await updateLead(tx, principal, id, input.expectedVersion, async (lead) => {
+        const reason = await tx.findOneBy(LeadReason, { id: input.reasonId, orgId: principal.org });
+        const subStatus = storedName(input.subStatus);
+        // Both references are checked, so that one answer names every offending path.
+        const fields: FieldErrors = {};
+        if (!reason) fields["input.reasonId"] = ["is not a reason of this org"];
+        const subStatusError = await this.subStatusError(tx, principal.org, input.status, subStatus);
+        if (subStatusError) fields["input.subStatus"] = [subStatusError];
+        if (!reason || subStatusError) throw badInput(fields);
+        const refusal = statusChangeRefusal(lead, { status: input.status, subStatus });
+        if (refusal) throw failedPrecondition(refusal);
+        previousStatus = lead.status;
+        reasonText = reason.reason;
+        return { changes: { status: input.status, subStatus } };
+      });
       await this.appendLog(tx, lead, {
-        previousStatus,
-        reasonId: reason.id,
-        reason: reason.reason,
+        previousStatus: previousStatus!,
+        reasonId: input.reasonId,
+        reason: reasonText,
         createdBy: input.createdBy ?? principal.actor,
+        // `now` is read once the lead is locked: queued writers' entries are stamped in the order of the log.
         createdOn: input.createdOn ?? now,
       });
       return lead;
@@ -113,29 +116,20 @@ export class LeadStatusService {
   }
 
   async createReason(principal: Principal, text: string): Promise<LeadReason> {
-    const reason = Object.assign(new LeadReason(), { id: newId("reason"), orgId: principal.org, reason: text.trim() });
+    const reason = Object.assign(new LeadReason(), { id: newId("reason"), orgId: principal.org, reason: storedName(text) });
     if (!reason.reason) throw invalidField("reason", "must not be blank");
-    await this.insertUnique(() => this.ds.getRepository(LeadReason).insert(reason), "This reason already exists in the org");
+    // Uniqueness is the database's job (a unique index).
+    await insertUnique(() => this.ds.getRepository(LeadReason).insert(reason), "This reason already exists in the org");
     return reason;
   }
 
   async createSubStatus(principal: Principal, status: LeadStatus, name: string): Promise<LeadSubStatus> {
-    const subStatus = Object.assign(new LeadSubStatus(), { orgId: principal.org, status, subStatus: name.trim() });
+    const subStatus = Object.assign(new LeadSubStatus(), { orgId: principal.org, status, subStatus: storedName(name) });
     if (!subStatus.subStatus) throw invalidField("subStatus", "must not be blank");
-    await this.insertUnique(
+    await insertUnique(
       () => this.ds.getRepository(LeadSubStatus).insert(subStatus),
       `This sub-status already exists for ${status} in the org`,
     );
     return subStatus;
-  }
-
-  /** Uniqueness is the database's job (a unique index); its violation becomes CONFLICT. */
-  private async insertUnique(insert: () => Promise<unknown>, message: string): Promise<void> {
-    try {
-      await insert();
-    } catch (err) {
-      if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === "23505") throw conflict(message);
-      throw err;
-    }
   }
 }

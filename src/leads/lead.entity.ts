@@ -1,7 +1,7 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Column, Entity, Index, PrimaryColumn } from "typeorm";
-import { Node } from "../common/node";
+import { Node } from "../node/node.interface";
 import { TimestampColumn } from "../common/columns";
 import { FollowUpState, LeadStatus, LeadType } from "./lead.enums";
 import { FollowUpStep } from "./follow-up-step";

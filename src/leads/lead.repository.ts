@@ -1,60 +1,42 @@
 import type { EntityManager } from "typeorm";
-import { conflict, notFound, versionConflict } from "../common/errors";
+import type { Principal } from "../auth/scopes";
+import { failedPrecondition } from "../common/errors";
+import { updateVersioned, type RowChange } from "../db/versioned-write";
 import { Lead } from "./lead.entity";
+import { LeadStatus } from "./lead.enums";
+
+/** A change to one of the caller's org's leads, through the one write path (updateVersioned). */
+export async function updateLead(
+  tx: EntityManager,
+  principal: Principal,
+  id: string,
+  expectedVersion: number | null | undefined,
+  decide: (lead: Lead, now: Date) => RowChange<Lead> | Promise<RowChange<Lead>>,
+): Promise<{ lead: Lead; now: Date }> {
+  const { row, now } = await updateVersioned(tx, Lead, { org: principal.org, id, expectedVersion }, principal.actor, decide);
+  return { lead: row, now };
+}
 
 /**
- * Every write to a lead goes through these two steps inside the write's transaction:
- * lock the row (so concurrent writers queue instead of losing updates), then update it
- * guarded by the version read, bumping `version`, `lastUpdatedOn` and `lastUpdatedBy`.
+ * `extendedFields` merged by the UPDATE itself (keys whose value is null are removed), so that
+ * concurrent merges of different keys each apply to the row the other left.
  */
-export async function lockLead(tx: EntityManager, org: string, id: string, expectedVersion?: number | null): Promise<Lead> {
-  const lead = await tx
-    .getRepository(Lead)
-    .createQueryBuilder("lead")
-    .setLock("pessimistic_write")
-    .where("lead.id = :id AND lead.orgId = :org", { id, org })
-    .getOne();
-  if (!lead) throw notFound("Lead");
-  if (expectedVersion != null && expectedVersion !== lead.version) throw versionConflict(lead.version);
-  return lead;
-}
-
-export type LeadChanges = Partial<Omit<Lead, "id" | "orgId" | "version" | "lastUpdatedOn" | "lastUpdatedBy" | "extendedFields" | "followUpState">>;
-
-export interface LeadWrite {
-  changes: LeadChanges;
-  /** Merged into `extendedFields` by the UPDATE itself; keys whose value is null are removed. */
-  extendedFields?: Record<string, unknown>;
-}
-
-export async function writeLead(tx: EntityManager, lead: Lead, write: LeadWrite, actor: string, now: Date): Promise<Lead> {
-  const set: Record<string, unknown> = { ...write.changes, lastUpdatedOn: now, lastUpdatedBy: actor, version: () => "version + 1" };
-  const params: Record<string, unknown> = { id: lead.id, org: lead.orgId, version: lead.version };
-  if (write.extendedFields) {
-    const patch: Record<string, unknown> = {};
-    const removed: string[] = [];
-    for (const [key, value] of Object.entries(write.extendedFields)) {
-      if (value === null) removed.push(key);
-      else patch[key] = value;
-    }
-    // Merged by the UPDATE itself: concurrent merges of different keys each apply to the row the other left.
-    set.extendedFields = () => "(extended_fields || CAST(:efPatch AS jsonb)) - CAST(:efRemoved AS text[])";
-    Object.assign(params, { efPatch: JSON.stringify(patch), efRemoved: removed });
+export function mergeExtendedFields(fields: Record<string, unknown>): Pick<RowChange<Lead>, "computed" | "params"> {
+  const patch: Record<string, unknown> = {};
+  const removed: string[] = [];
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null) removed.push(key);
+    else patch[key] = value;
   }
-  const result = await tx
-    .createQueryBuilder()
-    .update(Lead)
-    .set(set)
-    .where("id = :id AND org_id = :org AND version = :version")
-    .setParameters(params)
-    .returning("extended_fields")
-    .execute();
-  if (result.affected !== 1) throw conflict("The lead was changed concurrently; retry");
-  const rows = (Array.isArray(result.raw[0]) ? result.raw[0] : result.raw) as Array<{ extended_fields: Record<string, unknown> }>;
-  return Object.assign(lead, write.changes, {
-    extendedFields: rows[0].extended_fields,
-    lastUpdatedOn: now,
-    lastUpdatedBy: actor,
-    version: lead.version + 1,
-  });
+  return {
+    computed: { extendedFields: "(extended_fields || CAST(:efPatch AS jsonb)) - CAST(:efRemoved AS text[])" },
+    params: { efPatch: JSON.stringify(patch), efRemoved: removed },
+  };
 }
+
+/** A DELETED lead is final: nothing more is recorded on it (FAILED_PRECONDITION, saying what was refused). */
+export function refuseIfDeleted(lead: Pick<Lead, "status">, refused: string): void {
+  if (lead.status === LeadStatus.DELETED) throw failedPrecondition(deletedRefusal(refused));
+}
+
+export const deletedRefusal = (refused: string) => `The lead is DELETED; ${refused}`;

@@ -1,8 +1,7 @@
 import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Args, Authorized, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { Context } from "../context";
-import { Followup } from "../followups/followup.entity";
-import { FollowupStatus } from "../followups/followup.enums";
+import { selectionOf } from "../loaders/selected-fields";
 import { FollowUpDetail } from "./follow-up-detail.entity";
 import { LeadConnection } from "./lead.connection";
 import { Lead } from "./lead.entity";
@@ -92,32 +91,11 @@ export class LeadResolver {
 
   @FieldResolver(() => [FollowUpDetail], { description: "Recorded follow-ups, newest first." })
   followUpDetails(@Root() lead: Lead, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<FollowUpDetail[]> {
-    ctx.loaders.useSelectionOf(info);
-    return ctx.loaders.followUpDetailsByLeadId.load(lead.id);
+    return ctx.loaders.followUpDetailsByLeadId(selectionOf(info)).load(lead.id);
   }
 
   @FieldResolver(() => [StatusLog], { description: "Status changes, oldest first." })
   statusLogDetails(@Root() lead: Lead, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<StatusLog[]> {
-    ctx.loaders.useSelectionOf(info);
-    return ctx.loaders.statusLogsByLeadId.load(lead.id);
-  }
-
-  @Authorized("followups:read")
-  @FieldResolver(() => [Followup], {
-    nullable: true,
-    description: "The lead's followups, newest first. Needs followups:read: without it the field is null with a FORBIDDEN error.",
-  })
-  async followups(
-    @Root() lead: Lead,
-    @Ctx() ctx: Context,
-    @Info() info: GraphQLResolveInfo,
-    @Arg("status", () => [FollowupStatus], { nullable: true, description: "Only followups with any of these statuses." })
-    status?: FollowupStatus[] | null,
-  ): Promise<Followup[]> {
-    ctx.loaders.useSelectionOf(info);
-    const followups = await ctx.loaders.followupsByLeadId(status).load(lead.id);
-    // Their lead is this one: `Followup.lead` then answers at once, without a load.
-    for (const followup of followups) followup.lead ??= lead;
-    return followups;
+    return ctx.loaders.statusLogsByLeadId(selectionOf(info)).load(lead.id);
   }
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import { badInput, invalidField } from "../common/errors";
+import { requireSomeChange } from "../common/validation";
 import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
@@ -12,9 +13,10 @@ import { LeadStatus, LeadType } from "./lead.enums";
 import type { CreateLeadInput, UpdateLeadInput } from "./lead.inputs";
 import type { LeadPayload } from "./lead.payload";
 import { LeadOrderField, type LeadFilter, type LeadOrder } from "./lead.query-inputs";
-import { lockLead, writeLead, type LeadChanges } from "./lead.repository";
+import { mergeExtendedFields, updateLead } from "./lead.repository";
 import { reschedule, strategiesDisabled, type Schedule } from "./follow-up-schedule";
 import type { LeadStatusService } from "./lead-status.service";
+import { storedName } from "./names";
 import type { ServiceLimits } from "../services";
 
 /** The columns each ordering sorts by; `id` breaks ties so that the keyset is total. */
@@ -61,7 +63,7 @@ function filterConditions(principal: Principal, filter: LeadFilter, params: SqlP
 }
 
 /** Fields of UpdateLeadInput that change something (`expectedVersion` alone does not). */
-const UPDATABLE: ReadonlyArray<keyof UpdateLeadInput> = [
+const UPDATABLE = [
   "extendedFields",
   "owner",
   "email",
@@ -69,7 +71,7 @@ const UPDATABLE: ReadonlyArray<keyof UpdateLeadInput> = [
   "followUpConfig",
   "followUpStep",
   "useStrategiesForFollowUps",
-];
+] as const satisfies ReadonlyArray<keyof UpdateLeadInput>;
 
 export class LeadService {
   constructor(
@@ -137,7 +139,7 @@ export class LeadService {
       type: input.type ?? LeadType.SKU,
       leadFor: input.leadFor,
       status,
-      subStatus: input.subStatus?.trim() ?? null, // names are stored trimmed
+      subStatus: storedName(input.subStatus),
       owner: input.owner ?? null,
       email: input.email ?? null,
       timezone: input.timezone ? canonicalTimeZone(input.timezone) : null,
@@ -168,23 +170,21 @@ export class LeadService {
   }
 
   async update(principal: Principal, id: string, input: UpdateLeadInput): Promise<LeadPayload> {
-    if (!UPDATABLE.some((key) => input[key] !== undefined))
-      throw badInput({ input: ["give at least one field to change"] });
+    requireSomeChange(input, UPDATABLE);
     const lead = await this.ds.transaction(async (tx) => {
-      const lead = await lockLead(tx, principal.org, id, input.expectedVersion);
-      // Read the clock once the row is ours: writers queued on the lock then stamp lastUpdatedOn in version order.
-      const now = new Date();
-      const changes: LeadChanges = {};
-      if (input.owner !== undefined) changes.owner = input.owner;
-      if (input.email !== undefined) changes.email = input.email;
-      if (input.timezone !== undefined) changes.timezone = input.timezone === null ? null : canonicalTimeZone(input.timezone);
-      if (input.useStrategiesForFollowUps !== undefined) changes.useStrategiesForFollowUps = input.useStrategiesForFollowUps;
-      const schedule = this.scheduleOrThrow(lead, input, now);
-      if (schedule) Object.assign(changes, schedule);
-      const written = await writeLead(tx, lead, { changes, extendedFields: input.extendedFields }, principal.actor, now);
+      const { lead } = await updateLead(tx, principal, id, input.expectedVersion, (lead, now) => {
+        const changes: Partial<Lead> = {};
+        if (input.owner !== undefined) changes.owner = input.owner;
+        if (input.email !== undefined) changes.email = input.email;
+        if (input.timezone !== undefined) changes.timezone = input.timezone === null ? null : canonicalTimeZone(input.timezone);
+        if (input.useStrategiesForFollowUps !== undefined) changes.useStrategiesForFollowUps = input.useStrategiesForFollowUps;
+        const schedule = this.scheduleOrThrow(lead, input, now);
+        if (schedule) Object.assign(changes, schedule);
+        return { changes, ...(input.extendedFields ? mergeExtendedFields(input.extendedFields) : {}) };
+      });
       // Measured on the merged row while it is locked, so concurrent merges cannot together pass the bound.
-      if (input.extendedFields) this.extendedFieldsWithinLimit(written.extendedFields);
-      return written;
+      if (input.extendedFields) this.extendedFieldsWithinLimit(lead.extendedFields);
+      return lead;
     });
     return { lead, warnings: strategyWarnings(lead) };
   }

@@ -3,13 +3,12 @@ import type { DataSource } from "typeorm";
 import { selectColumns, toEntities } from "../db/raw-select";
 import { FollowUpDetail } from "../leads/follow-up-detail.entity";
 import { groupInKeyOrder } from "./group-by-key";
-import type { Columns } from "./index";
 
 /** `Lead.followUpDetails`, newest first: one `lead_id = ANY($2)` statement per batch (index follow_up_details_lead_seq). */
-export function createFollowUpDetailsByLeadIdLoader(ds: DataSource, org: string, columns: Columns) {
+export function createFollowUpDetailsByLeadIdLoader(ds: DataSource, org: string, columns?: ReadonlySet<string>) {
   return new DataLoader<string, FollowUpDetail[]>(async (leadIds) => {
     const rows = await ds.query(
-      `SELECT ${selectColumns(ds, FollowUpDetail, "d", columns("FollowUpDetail"))} FROM follow_up_details d
+      `SELECT ${selectColumns(ds, FollowUpDetail, "d", columns)} FROM follow_up_details d
        WHERE d.org_id = $1 AND d.lead_id = ANY($2) ORDER BY d.seq DESC`,
       [org, leadIds],
     );

@@ -1,5 +1,5 @@
 import { Field, ID, InterfaceType } from "type-graphql";
-import { idKind } from "./ids";
+import { idKind } from "../common/ids";
 
 /** The concrete type of a Node, told by its id's prefix. */
 export const resolveNodeType = (value: { id: string }): string => (idKind(value.id) === "lead" ? "Lead" : "Followup");
