@@ -113,6 +113,21 @@ describe("cursors not issued by this server are BAD_USER_INPUT on `after`", () =
     }
   });
 
+  it("a well-formed cursor at the edge of the range answers a page, not an error (year 0000 is 1 BC to PostgreSQL)", async () => {
+    for (const [query, cursor, root] of [
+      [LEADS, leadCursor, "leads"],
+      [FOLLOWUPS, followupCursor, "followups"],
+    ] as const) {
+      for (const instant of ["0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"]) {
+        const [tag, , id] = decode(cursor);
+        const res = await t.gql(query, { after: encode([tag, instant, id]) });
+        expect(res.body.errors).toBeUndefined();
+        // newest first: nothing is older than year 0, everything is older than 9999
+        expect(res.body.data[root].edges).toHaveLength(instant.startsWith("0000") ? 0 : 1);
+      }
+    }
+  });
+
   /** Forgeries made from a real cursor `c` of the query they are sent to. */
   const forgeries: Array<[string, (c: string) => string]> = [
     ["a NUL byte in the id", (c) => encode([decode(c)[0], decode(c)[1], `${decode(c)[2]}\u0000`])],

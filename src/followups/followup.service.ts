@@ -62,7 +62,7 @@ export class FollowupService {
     const countParams = [...params.values];
 
     let where = filtered;
-    if (cursor) where += ` AND (f.created_on, f.id) < (CAST(${params.add(cursor.value)} AS timestamptz), ${params.add(cursor.id)})`;
+    if (cursor) where += ` AND (f.created_on, f.id) < (CAST(${params.add(new Date(cursor.value!))} AS timestamptz), ${params.add(cursor.id)})`;
     const rows = toEntities(
       Followup,
       await this.ds.query(

@@ -102,7 +102,8 @@ export class LeadService {
     let where = filtered;
     if (cursor) {
       // Rows strictly after the cursor in the ordering (NULL sort keys come last in both directions, see sortKey).
-      const value = params.add(cursor.value === null ? nullAs : cursor.value);
+      // A Date, which pg writes with its era (year 0000 is 1 BC); PostgreSQL refuses that ISO spelling.
+      const value = params.add(cursor.value === null ? nullAs : new Date(cursor.value));
       where += ` AND (${expr}, lead.id) ${dir === "ASC" ? ">" : "<"} (CAST(${value} AS timestamptz), ${params.add(cursor.id)})`;
     }
     const raw = await this.ds.query(
