@@ -39,10 +39,10 @@ interface Tracked {
 /**
  * How operations are executed. A query run `compileAfter` times already is compiled by
  * graphql-jit into a function that reads plain fields directly, without graphql-js's per-field
- * info object, argument map and promise bookkeeping (a page of 50 leads with their lists resolves
- * about 3,900 fields; see bench/RESULTS.md), and runs compiled from then on. Until then
- * graphql-js's interpreter runs it: compiling costs 5 to 50 ms, which a one-off operation (or a
- * client sending a new document each time) must not make the server pay on every request.
+ * info object, argument map and promise bookkeeping (a page of leads with their lists resolves
+ * thousands of fields), and runs compiled from then on. Until then graphql-js's interpreter runs
+ * it: compiling costs far more than one run, which a one-off operation (or a client sending a new
+ * document each time) must not make the server pay on every request.
  *
  * Apollo still parses, validates (query limits included) and runs every plugin; only `execute` is
  * replaced, through Apollo's documented gateway interface. Variables are coerced by graphql-js

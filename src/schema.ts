@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { buildSchema } from "type-graphql";
+import { buildSchema, type BuildSchemaOptions } from "type-graphql";
 import type { GraphQLInterfaceType, GraphQLSchema } from "graphql";
 import { authChecker, requireScopes } from "./auth/auth-checker";
 import type { Scope } from "./auth/scopes";
@@ -17,15 +17,15 @@ import { FollowupsOfLeadResolver } from "./followups/followups-of-lead.resolver"
 
 /** The one schema: served by the app, emitted to schema.graphql, used by the tests. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
-  const schema = await buildSchema({
+  const options: BuildSchemaOptions = {
     resolvers: [ViewerResolver, NodeResolver, LeadResolver, FollowupsOfLeadResolver, FollowupResolver],
     authChecker,
     validateFn: validateArgs,
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],
-  });
-  // No global middlewares: resolveSimpleFieldsDirectly relies on it.
+  };
+  const schema = await buildSchema(options);
   sortResolverParamsOnce();
-  resolveSimpleFieldsDirectly(schema, (context, scopes) => requireScopes(context as Context, scopes as Scope[]));
+  resolveSimpleFieldsDirectly(schema, options.globalMiddlewares, (context, scopes) => requireScopes(context as Context, scopes as Scope[]));
   // type-graphql wraps every resolveType in an async function; graphql-jit (src/execution.ts)
   // calls resolveType synchronously, so Node gets its own, synchronous one back.
   (schema.getType("Node") as GraphQLInterfaceType).resolveType = resolveNodeType;

@@ -10,11 +10,9 @@ const ZERO = 48;
 const [DASH, T, COLON, DOT, Z] = [..."-T:.Z"].map((c) => c.charCodeAt(0));
 
 /**
- * `new Date(ms).toISOString()`, in a third of its time: a page of leads with their nested lists
- * prints some 700 timestamps, and V8's toISOString (about 400 ns each) was 5 % of that page's CPU.
- * Days to a civil date by Howard Hinnant's `civil_from_days`. The string is made in one piece by
- * `String.fromCharCode`: a concatenated one is a rope that JSON.stringify must flatten later, which
- * cost more than it saved. Instants outside years 0–9999 and invalid ones go to toISOString (which
+ * `new Date(ms).toISOString()`, faster: a page of leads with their nested lists prints hundreds of
+ * timestamps, and V8's toISOString showed in its profile (bench/RESULTS.md). Days to a civil date by Howard Hinnant's `civil_from_days`. The string is made in one piece by
+ * `String.fromCharCode`: a concatenated one is a rope that JSON.stringify must flatten later. Instants outside years 0–9999 and invalid ones go to toISOString (which
  * throws for the latter, as before).
  */
 export function formatIsoUtc(ms: number): string {

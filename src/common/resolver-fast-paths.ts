@@ -3,9 +3,10 @@ import { getMetadataStorage } from "type-graphql";
 
 /**
  * Two changes to how type-graphql runs resolvers, made once the schema is built. Neither changes
- * what a resolver receives or returns; both were measured on the bench's Q2 (a page of 50 leads with
- * their nested lists: 150 list and 250 `Followup.lead` resolver calls per request) in
- * bench/RESULTS.md, session 3. The schema is built without global middlewares (src/schema.ts).
+ * what a resolver receives or returns; both pay on a page of leads with their nested lists (150
+ * list and 250 `Followup.lead` resolver calls per request; bench/RESULTS.md). Both read
+ * type-graphql's internals, so its version is pinned exactly and test/unit/resolver-fast-paths.spec.ts
+ * fails when they change.
  */
 
 type ParamMetadata = NonNullable<ReturnType<typeof getMetadataStorage>["fieldResolvers"][number]["params"]>[number];
@@ -13,8 +14,8 @@ type Getter = (root: unknown, args: Record<string, unknown>, context: unknown, i
 
 /**
  * type-graphql's resolvers call `params.sort(byIndex)` on their parameter list at every call, and
- * V8's sort allocates a work array each time: 11 % of a Q2 request's allocations. The lists are
- * sorted here once and given a `sort` that keeps them as they are; the order read is the same.
+ * V8's sort allocates a work array each time. The lists are sorted here once and given a `sort`
+ * that keeps them as they are; the order read is the same.
  */
 export function sortResolverParamsOnce(): void {
   const storage = getMetadataStorage();
@@ -35,15 +36,21 @@ function sortedAlready<T>(this: T[]): T[] {
  * `@Ctx()`, `@Info()` and `@Arg`s of enum, Int, Float or Boolean type, is called directly:
  * type-graphql's wrapper built a resolver-data object, a middleware dispatcher and a parameter
  * array per call, ran `@Authorized` as three async functions, and awaited the argument validator
- * even for an enum list, which neither class-validator nor the NUL check (src/common/validation.ts)
+ * even for an enum list, which neither class-validator nor the text check (src/common/validation.ts)
  * can reject. `@Authorized(…)` is kept: `authorize` is the schema's auth checker, called
- * synchronously with the same roles before the method. Q2 went from 230 to 241 requests/s with it,
- * after 208 → 220 for checking `Lead.followups`'s scope synchronously. A root that is not an
- * instance of its class (type-graphql would convert it) goes to type-graphql's own resolver. The
- * resolver classes hold no state, so one instance of each serves. Returns the fields so resolved
- * (`Type.field`); test/unit/resolver-fast-paths.spec.ts names the ones that must be.
+ * synchronously with the same roles before the method. A root that is not an instance of its class
+ * (type-graphql would convert it) goes to type-graphql's own resolver. The resolver classes hold no
+ * state, so one instance of each serves. Global middlewares would be skipped, so with any this
+ * refuses to start. Returns the fields so resolved (`Type.field`);
+ * test/unit/resolver-fast-paths.spec.ts names the ones that must be.
  */
-export function resolveSimpleFieldsDirectly(schema: GraphQLSchema, authorize: (context: unknown, roles: readonly unknown[]) => void): string[] {
+export function resolveSimpleFieldsDirectly(
+  schema: GraphQLSchema,
+  globalMiddlewares: readonly unknown[] | undefined,
+  authorize: (context: unknown, roles: readonly unknown[]) => void,
+): string[] {
+  if (globalMiddlewares?.length)
+    throw new Error("resolveSimpleFieldsDirectly: the schema has global middlewares, which the direct calls would skip; remove them or this fast path");
   const storage = getMetadataStorage();
   const direct: string[] = [];
   for (const meta of storage.fieldResolvers) {

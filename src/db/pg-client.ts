@@ -23,9 +23,8 @@ export const MAX_PREPARED_PER_CONNECTION = 100;
  *
  * With `preparedStatements`, `query(text, values)` with at least one value runs as a statement named
  * after its text: PostgreSQL parses and plans it on first use on this connection and reuses the
- * plan (custom plans for five runs, then the generic one when it costs no more). Planning was a
- * third of PostgreSQL's time on a page of leads with their nested lists (bench/RESULTS.md, session
- * 3). Prepared statements belong to the session and survive ROLLBACK; a client that loses its
+ * plan (custom plans for five runs, then the generic one when it costs no more), which saves
+ * PostgreSQL most of its planning on the hot reads (bench/RESULTS.md). Prepared statements belong to the session and survive ROLLBACK; a client that loses its
  * connection is replaced by one with none. Statements without values (BEGIN, COMMIT, …) and the
  * 101st distinct text onwards stay unnamed.
  */
@@ -36,11 +35,6 @@ export class GuardedPgClient extends pg.Client {
     super(config);
     this.prepared = typeof config === "object" && config.preparedStatements ? new Set() : undefined;
     this.on("error", (err) => logger.debug({ err }, "database connection lost"));
-  }
-
-  /** pg's record of the statements this connection has parsed, by name. */
-  private parsedStatements(): Record<string, string> {
-    return (this as unknown as { connection: { parsedStatements: Record<string, string> } }).connection.parsedStatements;
   }
 
   static {
@@ -54,9 +48,9 @@ export class GuardedPgClient extends pg.Client {
           if (this.prepared.size < MAX_PREPARED_PER_CONNECTION) {
             this.prepared.add(name);
             const result = query.call(this, { name, text, values }) as Promise<unknown>;
-            // A text PostgreSQL could not parse was not prepared: it takes no place.
-            result.catch(() => {
-              if (!(name in this.parsedStatements())) this.prepared!.delete(name);
+            // A text PostgreSQL refused while parsing it was not prepared: it takes no place.
+            result.catch((err: unknown) => {
+              if (refusedAtParse(err)) this.prepared!.delete(name);
             });
             return result;
           }
@@ -67,6 +61,17 @@ export class GuardedPgClient extends pg.Client {
       configurable: true,
     });
   }
+}
+
+/**
+ * Errors PostgreSQL raises while parsing and analysing a statement are of SQLSTATE class 42 (syntax
+ * error, unknown table, column, type or function); errors of binding or running it come later, when
+ * the statement exists. (42501, a privilege refused while running, is the exception: that statement
+ * was prepared, and is only left uncounted.)
+ */
+function refusedAtParse(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("42");
 }
 
 const names = new Map<string, string>();

@@ -1,5 +1,4 @@
-import { QueryFailedError, type EntityManager } from "typeorm";
-import type { QueryDeepPartialEntity } from "typeorm/query-builder/QueryPartialEntity";
+import { QueryFailedError, type EntityManager, type QueryDeepPartialEntity } from "typeorm";
 import { conflict, notFound, versionConflict } from "../common/errors";
 
 /** The columns of an org's row that the write path itself maintains. */

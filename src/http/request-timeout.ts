@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandler, Response } from "express";
 import { EventSubscriber, type EntitySubscriberInterface } from "typeorm";
-import type { BeforeQueryEvent } from "typeorm/subscriber/event/QueryEvent";
+import type { BeforeQueryEvent } from "typeorm";
 import { RequestLimitError } from "./query-limits";
 
 /** Aborted when the request times out or its client goes away; follows every async continuation of the request. */
