@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { signToken } from "../src/auth/jwt";
 import { ConfigError, loadConfig } from "../src/config";
 import { newOrg } from "./support/app";
 import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
+import { describeWith } from "./support/services";
 
 /**
  * Cluster mode (WEB_CONCURRENCY): the compiled server as `npm run start:prod` runs it, with two
@@ -51,13 +52,12 @@ async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_0
   }
 }
 
-describe("WEB_CONCURRENCY=2", () => {
+describeWith("PostgreSQL")("WEB_CONCURRENCY=2", () => {
   let child: ChildProcess;
   let output = "";
   let scratch: ScratchDatabase;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
     scratch = await createScratchDatabase("cluster");
   }, 120_000);
   afterAll(async () => {

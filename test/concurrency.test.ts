@@ -1,4 +1,5 @@
-import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { codes, newOrg, startTestApp, type TestApp } from "./support/app";
+import { ok, CREATE_LEAD, CREATE_REASON } from "./support/operations";
 
 /**
  * Concurrent writers on one lead (issue 3, "Proof"): the row lock in lead.repository.ts queues
@@ -12,8 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const CREATE_LEAD = `mutation ($input: CreateLeadInput!) { createLead(input: $input) { lead { id version } } }`;
-const CREATE_REASON = `mutation ($reason: String!) { createLeadReason(reason: $reason) { id } }`;
 const CREATE_SUB_STATUS = `mutation ($status: LeadStatus!, $subStatus: String!) { createLeadSubStatus(status: $status, subStatus: $subStatus) { subStatus } }`;
 const UPDATE_STATUS = `mutation ($id: ID!, $input: UpdateLeadStatusInput!) {
   updateLeadStatus(id: $id, input: $input) { lead { id status subStatus version } }
@@ -28,12 +27,6 @@ const GET_LEAD = `query ($id: ID!) { lead(id: $id) {
 } }`;
 
 const N = 50;
-
-function ok<T = any>(res: GqlResponse<T>): T {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data as T;
-}
 
 describe(`${N} concurrent writers on one lead`, () => {
   it("updateLeadStatus: one log entry per success, chained by previousStatus, the lead's status that of the last entry", async () => {

@@ -1,16 +1,11 @@
 import { newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { ok } from "./support/operations";
 
 let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp();
 });
 afterAll(() => t.close());
-
-const ok = <T = any>(res: GqlResponse<T>): T => {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data!;
-};
 
 /** The single error of a response: its code and field map. */
 const failure = (res: GqlResponse) => {

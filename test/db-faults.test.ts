@@ -3,6 +3,8 @@ import { Client } from "pg";
 import { newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
 import { startPgProxy } from "./support/pg-proxy";
 import { ADMIN_DATABASE_URL, createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
+import { describeWith } from "./support/services";
+import { CREATE_LEAD } from "./support/operations";
 
 /**
  * Database faults in the middle of a load (issue 3, "Proof"). PostgreSQL by nature, so it runs on
@@ -23,7 +25,6 @@ const WORKERS = 8;
 const LEADS = 4;
 const TERMINATIONS = 3;
 
-const CREATE_LEAD = `mutation ($input: CreateLeadInput!) { createLead(input: $input) { lead { id version } } }`;
 const CREATE_REASON = `mutation ($reason: String!) { createLeadReason(reason: $reason) { id } }`;
 const UPDATE_FOLLOWUPS = `mutation ($id: ID!, $input: UpdateLeadFollowupsInput!) { updateLeadFollowups(id: $id, input: $input) { lead { id version } } }`;
 const UPDATE_STATUS = `mutation ($id: ID!, $input: UpdateLeadStatusInput!) { updateLeadStatus(id: $id, input: $input) { lead { id version status } } }`;
@@ -50,7 +51,7 @@ function outcomeOf(res: GqlResponse, field: string): Outcome {
   return "internal";
 }
 
-describe("database faults under load (PostgreSQL)", () => {
+describeWith("PostgreSQL")("database faults under load (PostgreSQL)", () => {
   let scratch: ScratchDatabase;
   let admin: Client;
   let proxy: Awaited<ReturnType<typeof startPgProxy>>;

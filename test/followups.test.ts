@@ -1,4 +1,5 @@
 import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { ok } from "./support/operations";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,12 +14,6 @@ const CREATE_LEAD = `mutation($input: CreateLeadInput!) { createLead(input: $inp
 const CREATE = `mutation($input: CreateFollowupInput!) { createFollowup(input: $input) { followup { ${FIELDS} } warnings { code } } }`;
 const UPDATE = `mutation($id: ID!, $input: UpdateFollowupInput!) { updateFollowup(id: $id, input: $input) { followup { ${FIELDS} } warnings { code } } }`;
 const GET = `query($id: ID!) { followup(id: $id) { ${FIELDS} } }`;
-
-const ok = <T = any>(res: GqlResponse<T>): T => {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data!;
-};
 
 /** The single error of a response: its code and field map. */
 const failure = (res: GqlResponse) => {

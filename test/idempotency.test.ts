@@ -4,6 +4,9 @@ import { Client } from "pg";
 import { IdempotencyStore } from "../src/http/idempotency";
 import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
 import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
+import { describeWith } from "./support/services";
+import { ok, CREATE_LEAD, CREATE_REASON } from "./support/operations";
+import { waitFor } from "./support/wait";
 
 /**
  * `Idempotency-Key` on mutations (issue 3, item 5): a retry with the same key and body gets the
@@ -17,8 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const CREATE_LEAD = `mutation ($input: CreateLeadInput!) { createLead(input: $input) { lead { id version } } }`;
-const CREATE_REASON = `mutation ($reason: String!) { createLeadReason(reason: $reason) { id } }`;
 const UPDATE_STATUS = `mutation ($id: ID!, $input: UpdateLeadStatusInput!) {
   updateLeadStatus(id: $id, input: $input) { lead { id status version lastUpdatedOn statusLogDetails { id status } } }
 }`;
@@ -26,12 +27,6 @@ const UPDATE_FOLLOWUPS = `mutation ($id: ID!, $input: UpdateLeadFollowupsInput!)
   updateLeadFollowups(id: $id, input: $input) { lead { id version lastUpdatedOn followUpDetails { id notes } } }
 }`;
 const COUNTS = `query ($id: ID!) { lead(id: $id) { version followUpDetails { id } statusLogDetails { id } } }`;
-
-function ok<T = any>(res: GqlResponse<T>): T {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data as T;
-}
 
 const withKey = (key: string, token?: string) => ({ token, headers: { "idempotency-key": key } });
 const replayed = (res: GqlResponse) => res.headers.get("idempotent-replayed");
@@ -261,7 +256,7 @@ describe("Idempotency-Key on mutations", () => {
 
 // Holding the lead's row lock from outside needs a second session: the local PostgreSQL, in a
 // scratch database, in both suite modes.
-describe("a retry while the first request still runs (PostgreSQL)", () => {
+describeWith("PostgreSQL")("a retry while the first request still runs (PostgreSQL)", () => {
   let scratch: ScratchDatabase;
   let quick: TestApp;
   /** A second instance on the same database, as behind a load balancer. */
@@ -348,16 +343,15 @@ describe("a retry while the first request still runs (PostgreSQL)", () => {
   it("a request that times out before it writes releases its key: the retry runs it, once", async () => {
     const { token, lead, key } = await lockedLead(timed, "idem-timeout");
     const body = { id: lead.id, input: followup() };
-    const first = timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token)); // claims the key, then waits for the row lock
-    await new Promise((r) => setTimeout(r, 1300));
-    await locker.query("COMMIT");
-    const res = await first;
+    // claims the key, waits for the row lock, and is answered 503 while it still waits
+    const res = await timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token));
     expect(res.status).toBe(503);
     expect(codes(res)).toEqual(["TIMEOUT"]);
+    await locker.query("COMMIT");
 
-    // the abandoned request rolled back and let the key go (its row is deleted); a retry runs it
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await locker.query("SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1", [key])).rows).toEqual([{ n: 0 }]);
+    // the abandoned request rolls back and lets the key go (its row is deleted); a retry runs it
+    const keyRows = async () => (await locker.query("SELECT count(*)::int AS n FROM idempotency_keys WHERE key = $1", [key])).rows[0].n;
+    await waitFor(async () => (await keyRows()) === 0, 5000);
     const retry = await timed.gql(UPDATE_FOLLOWUPS, body, withKey(key, token));
     expect(replayed(retry)).toBeNull();
     ok(retry);

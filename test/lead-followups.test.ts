@@ -1,4 +1,5 @@
-import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { codes, newOrg, startTestApp, type TestApp } from "./support/app";
+import { expectRejected as expectRefused, ok } from "./support/operations";
 
 /** Black-box tests of `updateLeadFollowups` (API.md, "updateLeadFollowups"; seed "Update Lead Followups"). */
 
@@ -21,12 +22,6 @@ const UPDATE_FOLLOWUPS = `mutation ($id: ID!, $input: UpdateLeadFollowupsInput!)
 const GET_LEAD = `query ($id: ID!) { lead(id: $id) { ${LEAD_FIELDS} } }`;
 const CREATE_REASON = `mutation ($reason: String!) { createLeadReason(reason: $reason) { id } }`;
 const UPDATE_STATUS = `mutation ($id: ID!, $input: UpdateLeadStatusInput!) { updateLeadStatus(id: $id, input: $input) { lead { id status } } }`;
-
-function ok<T = any>(res: GqlResponse<T>): T {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data as T;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const HOUR = 60 * 60 * 1000;
@@ -56,14 +51,8 @@ async function setup(options: { sub?: string; lead?: Record<string, unknown> } =
 }
 
 /** Asserts a rejection with `code` (and only `field` in `fields`), then that the lead is exactly as before. */
-async function expectRejected(token: string, id: string, input: Record<string, unknown>, code: string, field?: string) {
-  const before = await readLead(token, id);
-  const res = await recordFollowup(token, id, input);
-  expect(codes(res)).toEqual([code]);
-  expect(res.body.data?.updateLeadFollowups ?? null).toBeNull();
-  if (field) expect(Object.keys(res.body.errors![0].extensions!.fields ?? {})).toEqual([field]);
-  expect(await readLead(token, id)).toEqual(before);
-  return res;
+function expectRejected(token: string, id: string, input: Record<string, unknown>, code: string, field?: string) {
+  return expectRefused(() => recordFollowup(token, id, input), () => readLead(token, id), "updateLeadFollowups", code, field);
 }
 
 describe("updateLeadFollowups: success", () => {

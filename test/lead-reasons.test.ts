@@ -1,4 +1,5 @@
-import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { codes, newOrg, startTestApp, type TestApp } from "./support/app";
+import { ok } from "./support/operations";
 
 /** Black-box tests of the org's status-change reasons and sub-statuses (API.md, "Reasons and sub-statuses"). */
 
@@ -14,12 +15,6 @@ const CREATE_SUB_STATUS = `mutation ($status: LeadStatus!, $subStatus: String!) 
 }`;
 const REASONS = `query { leadReasons { id reason } }`;
 const SUB_STATUSES = `query ($status: LeadStatus) { leadSubStatuses(status: $status) { status subStatus } }`;
-
-function ok<T = any>(res: GqlResponse<T>): T {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data as T;
-}
 
 const orgToken = () => t.token({ org: newOrg() });
 

@@ -1,4 +1,5 @@
-import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { codes, newOrg, startTestApp, type TestApp } from "./support/app";
+import { CREATE_REASON, CREATE_SUB_STATUS, expectRejected as expectRefused, ok } from "./support/operations";
 
 /** Black-box tests of `updateLeadStatus` (API.md, "updateLeadStatus"; seed "Update Lead Status"). */
 
@@ -18,19 +19,9 @@ const UPDATE_STATUS = `mutation ($id: ID!, $input: UpdateLeadStatusInput!) {
   updateLeadStatus(id: $id, input: $input) { lead { ${LEAD_FIELDS} } warnings { code } }
 }`;
 const GET_LEAD = `query ($id: ID!) { lead(id: $id) { ${LEAD_FIELDS} } }`;
-const CREATE_REASON = `mutation ($reason: String!) { createLeadReason(reason: $reason) { id reason } }`;
-const CREATE_SUB_STATUS = `mutation ($status: LeadStatus!, $subStatus: String!) {
-  createLeadSubStatus(status: $status, subStatus: $subStatus) { status subStatus }
-}`;
 
 const STATUSES = ["OPEN", "WON", "LOST", "ON_HOLD", "DELETED"] as const;
 type Status = (typeof STATUSES)[number];
-
-function ok<T = any>(res: GqlResponse<T>): T {
-  expect(res.body.errors).toBeUndefined();
-  expect(res.status).toBe(200);
-  return res.body.data as T;
-}
 
 async function createLead(token: string, input: Record<string, unknown> = {}) {
   const data = ok(await t.gql(CREATE_LEAD, { input: { leadFor: "SKU-1", userId: "cust-1", ...input } }, { token }));
@@ -63,14 +54,8 @@ async function setup(options: { sub?: string; lead?: Record<string, unknown> } =
 }
 
 /** Asserts a rejection with `code`, then that the lead and its status log are exactly as before. */
-async function expectRejected(token: string, id: string, input: Record<string, unknown>, code: string, field?: string) {
-  const before = await readLead(token, id);
-  const res = await updateStatus(token, id, input);
-  expect(codes(res)).toEqual([code]);
-  expect(res.body.data?.updateLeadStatus ?? null).toBeNull();
-  if (field) expect(Object.keys(res.body.errors![0].extensions!.fields ?? {})).toEqual([field]);
-  expect(await readLead(token, id)).toEqual(before);
-  return res;
+function expectRejected(token: string, id: string, input: Record<string, unknown>, code: string, field?: string) {
+  return expectRefused(() => updateStatus(token, id, input), () => readLead(token, id), "updateLeadStatus", code, field);
 }
 
 describe("updateLeadStatus: success", () => {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { startTestApp, type TestApp } from "./support/app";
 import { startPgProxy } from "./support/pg-proxy";
 import { ADMIN_DATABASE_URL } from "./support/scratch-pg";
+import { describeWith } from "./support/services";
 
 const PG_URL = ADMIN_DATABASE_URL;
 
@@ -27,7 +28,7 @@ describe("/healthz and /readyz", () => {
   });
 });
 
-describe("readiness follows the database (PostgreSQL behind a proxy)", () => {
+describeWith("PostgreSQL")("readiness follows the database (PostgreSQL behind a proxy)", () => {
   it("turns 503 with a reason while the database is unreachable, and back to 200 by itself", async () => {
     const target = new URL(PG_URL);
     const proxy = await startPgProxy(target);

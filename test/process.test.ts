@@ -1,18 +1,14 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 /**
  * The server as a user runs it: the compiled `node dist/src/main.js` (what `npm start` runs),
- * on a fresh embedded DATA_DIR, stopped with signals.
+ * on a fresh embedded DATA_DIR, stopped with signals (built once by the system project's global setup).
  */
 const ROOT = path.join(__dirname, "..");
 const MAIN = path.join(ROOT, "dist", "src", "main.js");
-
-beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
-}, 120_000);
 
 function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };

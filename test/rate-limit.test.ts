@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { ApiKeyService } from "../src/auth/api-key.service";
 import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { describeWith } from "./support/services";
 
 const READS = 5;
 const WRITES = 3;
@@ -190,7 +191,7 @@ describe("the window", () => {
   });
 });
 
-describe("with REDIS_URL", () => {
+describeWith("Redis")("with REDIS_URL", () => {
   const prefix = `test-rl-${randomBytes(6).toString("hex")}`;
   const redis = new Redis(REDIS_URL, { lazyConnect: true });
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,17 +10,11 @@ import { newOrg, startTestApp, TEST_JWT_SECRET, type TestApp } from "./support/a
 import { createScratchDatabase } from "./support/scratch-pg";
 
 /**
- * `npm run token` and `npm run seed` as users run them: the compiled scripts, spawned with a
- * clean environment. Compiled into a directory of this file's own, so that no other test file's
- * build of dist/ is overwritten while it runs.
+ * `npm run token` and `npm run seed` as users run them: the compiled scripts (built once by the
+ * system project's global setup), spawned with a clean environment.
  */
 const ROOT = path.join(__dirname, "..");
-const OUT = path.join(ROOT, "test-artifacts", `scripts-build-${process.pid}`);
-
-beforeAll(() => {
-  execFileSync(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json", "--outDir", OUT], { cwd: ROOT });
-}, 180_000);
-afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+const OUT = path.join(ROOT, "dist");
 
 function run(script: "token" | "seed", args: string[], env: Record<string, string>) {
   const res = spawnSync(process.execPath, [path.join(OUT, "scripts", `${script}.js`), ...args], {

@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { openDatabase } from "../../src/db/data-source";
+import { LOCAL_POSTGRES_URL } from "./services";
 
 /**
  * The local PostgreSQL: the suite's server when it runs on PostgreSQL (global-setup.ts), else the
  * one every machine has. Tests about PostgreSQL itself (a second session, statement_timeout,
  * several processes on one database) use it in both suite modes.
  */
-export const ADMIN_DATABASE_URL =
-  process.env.TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const ADMIN_DATABASE_URL = process.env.TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL;
 
 export interface ScratchDatabase {
   name: string;
