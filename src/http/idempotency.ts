@@ -4,8 +4,8 @@ import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type Gr
 import type { RequestHandler } from "express";
 import type { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from "typeorm";
 import type { Principal } from "../auth/scopes";
-import { conflict } from "../common/errors";
-import { INTERNAL_MESSAGE } from "../common/format-error";
+import { conflict, type ErrorCode, type FieldErrors } from "../common/errors";
+import { errorResponseBody, INTERNAL_MESSAGE } from "../common/format-error";
 import { logger } from "../common/logger";
 import type { Context } from "../context";
 import { despiteAbandonment } from "./request-timeout";
@@ -405,16 +405,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** A request-level error, in the shape of every other error of the API. */
+/** A response that refuses the operation, built like every other error of the API. */
 function errorResponse(
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
-  extra: { fields?: Record<string, string[]>; headers?: Array<[string, string]> } = {},
+  extra: { fields?: FieldErrors; headers?: Array<[string, string]> } = {},
 ): GraphQLResponse {
   return {
     http: { status, headers: new HeaderMap(extra.headers ?? []) },
-    body: { kind: "single", singleResult: { errors: [{ message, extensions: { code, ...(extra.fields ? { fields: extra.fields } : {}) } }] } },
+    body: { kind: "single", singleResult: errorResponseBody(code, message, extra.fields) },
   };
 }
 

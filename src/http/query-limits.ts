@@ -16,17 +16,9 @@ import {
   type ValidationRule,
   type ValueNode,
 } from "graphql";
+import type { RequestLimitCode } from "../common/errors";
+import { errorResponseBody } from "../common/format-error";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../common/pagination";
-
-/** The codes of requests refused for their shape or size, each limit its own (README, "Query limits"). */
-export type RequestLimitCode =
-  | "QUERY_TOO_DEEP"
-  | "QUERY_TOO_COMPLEX"
-  | "TOO_MANY_ALIASES"
-  | "TOO_MANY_DIRECTIVES"
-  | "TOO_MANY_TOKENS"
-  | "BATCH_TOO_LARGE"
-  | "TIMEOUT";
 
 /** A request refused by a limit. The message names numbers only, never a part of the document. */
 export class RequestLimitError extends GraphQLError {
@@ -206,6 +198,6 @@ export function limitBatchSize(maxBatch: number): RequestHandler {
     const body: unknown = req.body;
     if (!Array.isArray(body) || (maxBatch > 1 && body.length <= maxBatch)) return next();
     const message = maxBatch > 1 ? `A batch may hold at most ${maxBatch} operations.` : "Batched requests are not accepted: send one operation per request.";
-    res.status(400).json({ errors: [{ message, extensions: { code: "BATCH_TOO_LARGE" } }] });
+    res.status(400).json(errorResponseBody("BATCH_TOO_LARGE", message));
   };
 }

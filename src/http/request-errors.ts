@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from "express";
-import { INTERNAL_MESSAGE } from "../common/format-error";
+import { errorResponseBody, INTERNAL_MESSAGE } from "../common/format-error";
 import { logger } from "../common/logger";
 
 const BODY_ERRORS: Record<string, string> = {
@@ -18,5 +18,5 @@ export const requestErrorHandler: ErrorRequestHandler = (err, _req, res, next) =
   const status: number = typeof err?.status === "number" && err.status >= 400 && err.status < 500 ? err.status : 500;
   if (status === 500) logger.error({ err }, "unexpected error");
   const message = status === 500 ? INTERNAL_MESSAGE : (BODY_ERRORS[err?.type] ?? "Bad request");
-  res.status(status).json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+  res.status(status).json(errorResponseBody(status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST", message));
 };

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { RequestHandler, Response } from "express";
 import { EventSubscriber, type EntitySubscriberInterface } from "typeorm";
 import type { BeforeQueryEvent } from "typeorm/subscriber/event/QueryEvent";
+import { errorResponseBody } from "../common/format-error";
 import { RequestLimitError } from "./query-limits";
 
 /** Aborted when the request times out or its client goes away; follows every async continuation of the request. */
@@ -23,7 +24,7 @@ export function requestTimeout(ms: number): RequestHandler {
         ? setTimeout(() => {
             controller.abort();
             if (res.headersSent) return;
-            res.status(503).json({ errors: [{ message: TIMEOUT_MESSAGE, extensions: { code: "TIMEOUT" } }] });
+            res.status(503).json(errorResponseBody("TIMEOUT", TIMEOUT_MESSAGE));
             dropLateWrites(res);
           }, ms)
         : undefined;
