@@ -20,7 +20,7 @@ import { concurrencyLimit } from "./http/concurrency-limit";
 import { corsFor } from "./http/cors";
 import { mountHealth } from "./http/health";
 import { mountPlayground } from "./http/playground";
-import { createIdempotency, type Idempotency } from "./http/idempotency";
+import { createIdempotency, type Idempotency } from "./idempotency/idempotency.plugin";
 import { createRateLimiter, type RateLimiter } from "./http/rate-limit";
 import { requestInfoOf, requestLog, requestLogPlugin } from "./http/request-log";
 import { limitBatchSize, queryLimitsRule } from "./http/query-limits";
