@@ -58,6 +58,21 @@ export class DomainError extends Error {
   }
 }
 
+/**
+ * A request refused at the HTTP level, before or instead of GraphQL (a body that is not JSON, too
+ * large, a timeout): its status, and the code and message of its one error.
+ */
+export class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: Exclude<ErrorCode, "INTERNAL_SERVER_ERROR">,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpRefusal";
+  }
+}
+
 export const unauthenticated = (message = "Authentication required: send a valid bearer token or API key") =>
   new DomainError("UNAUTHENTICATED", message);
 

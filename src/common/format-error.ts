@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AuthenticationError, AuthorizationError } from "type-graphql";
-import { assertUnreachable, DomainError, isRequestErrorCode, type ErrorCode, type FieldErrors } from "./errors";
+import { assertUnreachable, DomainError, HttpRefusal, isRequestErrorCode, type ErrorCode, type FieldErrors } from "./errors";
 import { logger } from "./logger";
 import { requestLimitOf } from "../http/query-limits";
 
@@ -57,6 +57,13 @@ export function errorBody(code: ErrorCode, message: string, options: ErrorPlace 
 /** The body of a response that refuses the whole request: one error, no data. */
 export function errorResponseBody(code: ErrorCode, message: string, fields?: FieldErrors): { errors: GraphQLFormattedError[] } {
   return { errors: [errorBody(code, message, { fields })] };
+}
+
+/** An HTTP-level refusal's body; anything that is not one is ours, logged and masked. */
+export function refusalOf(error: unknown): { status: number; body: { errors: GraphQLFormattedError[] } } {
+  if (error instanceof HttpRefusal) return { status: error.status, body: errorResponseBody(error.code, error.message) };
+  logger.error({ err: error }, "unexpected error");
+  return { status: 500, body: errorResponseBody("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE) };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { RequestHandler } from "express";
+import type { FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
 import {
   GraphQLError,
   getNamedType,
@@ -16,8 +17,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from "graphql";
-import type { RequestLimitCode } from "../common/errors";
-import { errorResponseBody } from "../common/format-error";
+import { HttpRefusal, type RequestLimitCode } from "../common/errors";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../common/pagination";
 
 /** A request refused by a limit. The message names numbers only, never a part of the document. */
@@ -191,13 +191,17 @@ const formatCost = (cost: number) => (Number.isFinite(cost) && cost < 1e15 ? Str
 
 /**
  * Batched requests (a JSON array of operations): refused above `maxBatch` operations, and refused
- * altogether when `maxBatch` is 1 (Apollo's batching is then off too). Runs after the JSON body parser.
+ * altogether when `maxBatch` is 1 (Apollo's batching is then off too). Runs once the body is parsed.
  */
-export function limitBatchSize(maxBatch: number): RequestHandler {
-  return (req, res, next) => {
-    const body: unknown = req.body;
-    if (!Array.isArray(body) || (maxBatch > 1 && body.length <= maxBatch)) return next();
-    const message = maxBatch > 1 ? `A batch may hold at most ${maxBatch} operations.` : "Batched requests are not accepted: send one operation per request.";
-    res.status(400).json(errorResponseBody("BATCH_TOO_LARGE", message));
-  };
-}
+export const batchLimit: FastifyPluginCallback<{ maxBatch: number }> = fp<{ maxBatch: number }>(
+  (app, { maxBatch }, done) => {
+    app.addHook("preValidation", (request, _reply, next) => {
+      const body: unknown = request.body;
+      if (!Array.isArray(body) || (maxBatch > 1 && body.length <= maxBatch)) return next();
+      const message = maxBatch > 1 ? `A batch may hold at most ${maxBatch} operations.` : "Batched requests are not accepted: send one operation per request.";
+      next(new HttpRefusal(400, "BATCH_TOO_LARGE", message));
+    });
+    done();
+  },
+  { name: "batch-limit" },
+);

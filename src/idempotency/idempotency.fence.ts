@@ -1,10 +1,6 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { EntitySubscriberInterface, TransactionCommitEvent } from "typeorm";
 import { conflict } from "../common/errors";
-import type { IdempotencyScope } from "./idempotency.plugin";
-
-/** The Idempotency-Key of the request that the code running now belongs to (set by the plugin's `scope`). */
-export const requestScope = new AsyncLocalStorage<IdempotencyScope>();
+import { currentScope } from "../http/request-scope";
 
 /**
  * Marks the claimed key executed inside every transaction the request commits, and refuses the
@@ -13,7 +9,7 @@ export const requestScope = new AsyncLocalStorage<IdempotencyScope>();
  */
 export class IdempotencyFence implements EntitySubscriberInterface {
   async beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
-    const claim = requestScope.getStore()?.claim;
+    const claim = currentScope()?.idempotency?.claim;
     if (!claim?.armed) return;
     const result = await queryRunner.query(
       `UPDATE idempotency_keys SET executed = true WHERE org_id = $1 AND actor = $2 AND key = $3 AND token = $4`,
@@ -24,7 +20,7 @@ export class IdempotencyFence implements EntitySubscriberInterface {
   }
 
   afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
-    const claim = requestScope.getStore()?.claim;
+    const claim = currentScope()?.idempotency?.claim;
     // A released savepoint leaves the transaction open: only the real COMMIT counts.
     if (claim?.armed && !queryRunner.isTransactionActive) claim.committed = true;
   }

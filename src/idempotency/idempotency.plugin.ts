@@ -1,13 +1,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLResponse } from "@apollo/server";
-import type { RequestHandler } from "express";
+import type { FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
 import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
 import type { ErrorCode, FieldErrors } from "../common/errors";
 import { errorResponseBody, INTERNAL_MESSAGE } from "../common/format-error";
 import { logger } from "../common/logger";
 import type { Context } from "../context";
-import { IdempotencyFence, requestScope } from "./idempotency.fence";
+import { currentScope } from "../http/request-scope";
+import { IdempotencyFence } from "./idempotency.fence";
 import { IdempotencyStore, type ClaimedKey, type KeyId } from "./idempotency.store";
 
 /**
@@ -63,8 +65,10 @@ export interface Claim extends ClaimedKey {
   settled: boolean;
 }
 
-/** A request to /graphql, as the idempotency plugin sees it. */
+/** A request that sent an Idempotency-Key, as its request scope carries it. */
 export interface IdempotencyScope {
+  /** The `Idempotency-Key` header, as sent. */
+  key: string;
   batched: boolean;
   claim?: Claim;
 }
@@ -75,8 +79,9 @@ type Decision =
   | { kind: "conflict"; message: string; retryAfter?: number };
 
 export interface Idempotency {
-  /** Express middleware in front of the GraphQL handler: opens the request's scope. */
-  scope: RequestHandler;
+  /** Fastify hook of the GraphQL route: puts the key on the request scope, and settles a claim the request broke off. */
+  hooks: FastifyPluginCallback;
+  /** Claims the key, replays or refuses, and keeps the response. */
   plugin: ApolloServerPlugin<Context>;
   store: IdempotencyStore;
   /** Stops the hourly purge (and waits for one in progress). */
@@ -159,30 +164,39 @@ export function createIdempotency(ds: DataSource, options: IdempotencyOptions): 
     }
   }
 
-  const scope: RequestHandler = (req, res, next) => {
-    const current: IdempotencyScope = { batched: Array.isArray(req.body) };
-    // A request that broke off before it began to execute never reaches willSendResponse. Its
-    // claim stays armed: should it execute after all, the fence refuses its commit.
-    res.once("close", () => {
-      const claim = current.claim;
-      if (claim && !claim.settled && !claim.started) void settle(claim);
-    });
-    requestScope.run(current, next);
-  };
+  const hooks: FastifyPluginCallback = fp(
+    (app, _options, done) => {
+      app.addHook("preHandler", (request, reply, next) => {
+        // (read here: Apollo's view of the headers leaves out empty ones)
+        const key = request.headers[IDEMPOTENCY_HEADER];
+        if (typeof key === "string") {
+          const current: IdempotencyScope = (request.scope.idempotency = { key, batched: Array.isArray(request.body) });
+          // A request that broke off before it began to execute never reaches willSendResponse. Its
+          // claim stays armed: should it execute after all, the fence refuses its commit.
+          reply.raw.once("close", () => {
+            const claim = current.claim;
+            if (claim && !claim.settled && !claim.started) void settle(claim);
+          });
+        }
+        next();
+      });
+      done();
+    },
+    { name: "idempotency", dependencies: ["request-scope"] },
+  );
 
   const plugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
-      const current = requestScope.getStore();
+      const current = currentScope()?.idempotency;
       return {
         async responseForOperation(rc) {
           if (rc.operation?.operation !== "mutation") return null;
-          const key = rc.request.http?.headers.get(IDEMPOTENCY_HEADER);
-          if (key === undefined) return null;
+          if (!current) return null;
+          const { key } = current;
           if (!VALID_KEY.test(key))
             return errorResponse(400, "BAD_USER_INPUT", "The Idempotency-Key header must be 1 to 255 printable ASCII characters", {
               fields: { "Idempotency-Key": ["must be 1 to 255 printable ASCII characters"] },
             });
-          if (!current) throw new Error("idempotency: the request has no scope (mount `scope` before the GraphQL handler)");
           if (current.batched)
             return errorResponse(400, "BAD_USER_INPUT", "Idempotency-Key cannot be sent with a batched request; send the mutation on its own", {
               fields: { "Idempotency-Key": ["cannot be sent with a batched request"] },
@@ -240,7 +254,7 @@ export function createIdempotency(ds: DataSource, options: IdempotencyOptions): 
   const timer = setInterval(purge, PURGE_INTERVAL_MS).unref();
 
   return {
-    scope,
+    hooks,
     plugin,
     store,
     async close() {
