@@ -1,6 +1,6 @@
-import { AsyncResource } from "node:async_hooks";
 import type { FastifyPluginCallback } from "fastify";
 import fp from "fastify-plugin";
+import { runInScope } from "./request-scope";
 
 /**
  * MAX_CONCURRENT_REQUESTS: at most `max` GraphQL requests of this process run at once; the others
@@ -34,9 +34,8 @@ export const concurrencyLimit: FastifyPluginCallback<{ max: number }> = fp<{ max
         next();
       };
       if (running < max) run();
-      // Bound to this request's async context: it resumes from another request's `close`, and the
-      // request's scope must come with it.
-      else waiting.push(AsyncResource.bind(run));
+      // It resumes from another request's `close`: back into its own request scope.
+      else waiting.push(() => runInScope(request.scope, run));
     });
     done();
   },
