@@ -1,10 +1,8 @@
 import "reflect-metadata";
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import express from "express";
-import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { expressMiddleware } from "@as-integrations/express5";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import Fastify, { LogController } from "fastify";
+import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { NoSchemaIntrospectionCustomRule } from "graphql";
 import type { AppConfig } from "./config";
@@ -14,21 +12,26 @@ import { formatError, withoutSuggestions } from "./common/format-error";
 import { logger } from "./common/logger";
 import { createContext, type Context } from "./context";
 import { openDatabase, type Database } from "./db/data-source";
-import { sqlStatementsSoFar, withSqlStats } from "./db/sql-counter";
 import { seedDemoData } from "./demo/seed";
+import { compiledExecution } from "./execution";
+import { accessLog, operationLog, requestId } from "./http/access-log";
+import { auth } from "./http/auth";
 import { concurrencyLimit } from "./http/concurrency-limit";
-import { corsFor } from "./http/cors";
-import { mountHealth } from "./http/health";
-import { mountPlayground } from "./http/playground";
-import { createIdempotency, type Idempotency } from "./http/idempotency";
+import { cors } from "./http/cors";
+import { clientErrorHandler, errorReplies, frameworkErrors } from "./http/error-replies";
+import { graphqlRoute } from "./http/graphql";
+import { health } from "./http/health";
+import { jsonBody } from "./http/json-body";
+import { playground } from "./http/playground";
+import { batchLimit, queryLimitsRule } from "./http/query-limits";
 import { createRateLimiter, type RateLimiter } from "./http/rate-limit";
-import { requestInfoOf, requestLog, requestLogPlugin } from "./http/request-log";
-import { limitBatchSize, queryLimitsRule } from "./http/query-limits";
-import { requestErrorHandler } from "./http/request-errors";
+import { requestScope } from "./http/request-scope";
 import { requestTimeout } from "./http/request-timeout";
+import { shutdown } from "./http/shutdown";
+import { sqlStats } from "./http/sql-stats";
+import { createIdempotency, type Idempotency } from "./idempotency/idempotency.plugin";
 import { buildAppSchema } from "./schema";
 import { createServices } from "./services";
-import { compiledExecution } from "./execution";
 
 export interface App {
   url: string;
@@ -40,22 +43,22 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Reports the SQL statements a request ran in `X-SQL-Statements` (when `SQL_STATS` is on). */
-const sqlStatsPlugin: ApolloServerPlugin<Context> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ response }) {
-        const n = sqlStatementsSoFar();
-        if (n !== undefined) response.http.headers.set("x-sql-statements", String(n));
-      },
-    };
-  },
-};
-
 export async function startApp(config: AppConfig): Promise<App> {
   const db = await openDatabase(config);
   let rateLimiter: RateLimiter | undefined;
   let idempotency: Idempotency | undefined;
+  let apollo: ApolloServer<Context> | undefined;
+  let apiKeys: ApiKeyService | undefined;
+  let released: Promise<void> | undefined;
+  const release = () =>
+    (released ??= (async () => {
+      await apollo?.stop();
+      await apiKeys?.flush();
+      await rateLimiter?.close();
+      await idempotency?.close();
+      await db.close();
+    })());
+  let fastify: { close(): Promise<void> } | undefined;
   try {
     const { dataSource } = db;
     if (config.migrationsRun) await dataSource.runMigrations({ transaction: "each" });
@@ -63,19 +66,11 @@ export async function startApp(config: AppConfig): Promise<App> {
 
     const schema = await buildAppSchema();
     const services = createServices(dataSource, config);
-    const apiKeys = new ApiKeyService(dataSource);
+    apiKeys = new ApiKeyService(dataSource);
     rateLimiter = await createRateLimiter(config);
     idempotency = createIdempotency(dataSource, { ttlHours: config.idempotencyTtlHours, waitMs: config.idempotencyWaitMs });
-    const app = express();
-    app.disable("x-powered-by");
-    // Express would hash every answer for a weak ETag (a SHA-1 over 118 KB for a page of leads with
-    // their lists); no GraphQL client sends If-None-Match, so none is computed.
-    app.set("etag", false);
-    app.set("trust proxy", config.trustProxy);
-    app.use(requestLog());
-    const server = http.createServer(app);
 
-    const apollo = new ApolloServer<Context>({
+    apollo = new ApolloServer<Context>({
       gateway: compiledExecution(schema, { compileAfter: config.jitCompileAfter }),
       formatError: config.fieldSuggestions ? formatError : withoutSuggestions(formatError),
       includeStacktraceInErrorResponses: false,
@@ -90,67 +85,73 @@ export async function startApp(config: AppConfig): Promise<App> {
       // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
       stopOnTerminationSignals: false,
       plugins: [
-        ApolloServerPluginDrainHttpServer({ httpServer: server, stopGracePeriodMillis: config.shutdownGraceMs }),
         ApolloServerPluginLandingPageDisabled(),
         // No @cacheControl hints here; the default plugin would wrap every field's resolver to collect them.
         ApolloServerPluginCacheControlDisabled(),
-        ...(config.sqlStats ? [sqlStatsPlugin] : []),
-        requestLogPlugin,
+        operationLog,
         rateLimiter.plugin,
         idempotency.plugin,
       ],
     });
     await apollo.start();
-
     const devToken = config.devSecret ? signToken({ sub: "dev", org: "demo" }, config.jwtSecret) : undefined;
-    mountHealth(app, dataSource);
-    const playground: express.RequestHandler = config.playground
-      ? mountPlayground(app, { endpoint: "/graphql", token: devToken })
-      : (_req, _res, next) => next();
-    app.use(
-      "/graphql",
-      corsFor(config.corsOrigins),
-      requestTimeout(config.requestTimeoutMs),
-      playground,
-      (_req, _res, next) => (config.sqlStats ? withSqlStats(next) : next()),
-      express.json({ limit: config.bodyLimitBytes }),
-      limitBatchSize(config.maxBatch),
-      // After the body is read: a client that uploads slowly holds no turn.
-      concurrencyLimit(config.maxConcurrentRequests),
-      idempotency.scope,
-      expressMiddleware(apollo, {
-        context: ({ req, res }) =>
-          createContext(
-            { dataSource, services, jwtSecret: config.jwtSecret, apiKeys },
-            { authorization: req.headers.authorization, apiKey: req.get("x-api-key") },
-            requestInfoOf(res),
-          ),
-      }),
-    );
-    app.use(requestErrorHandler);
+    const pages = config.playground ? playground({ endpoint: "/graphql", token: devToken }) : undefined;
 
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(config.port, config.host, () => resolve());
+    const app = Fastify({
+      loggerInstance: logger,
+      // One line per request, written by accessLog.
+      logController: new LogController({ disableRequestLogging: true }),
+      genReqId: requestId,
+      trustProxy: trustProxy(config.trustProxy),
+      bodyLimit: config.bodyLimitBytes,
+      // Node's own default, which Fastify would turn off: a request must have arrived within 5 minutes.
+      requestTimeout: 300_000,
+      // Requests that arrive on a kept-alive connection while the server drains are still served.
+      return503OnClosing: false,
+      routerOptions: { ignoreTrailingSlash: true },
+      frameworkErrors,
+      clientErrorHandler,
     });
-    const { port } = server.address() as AddressInfo;
+    fastify = app;
+
+    // Every request, in this order of their hooks.
+    await app.register(requestScope, { sqlStats: config.sqlStats });
+    await app.register(accessLog);
+    await app.register(errorReplies);
+    await app.register(shutdown, { graceMs: config.shutdownGraceMs, release });
+    await app.register(health, { dataSource });
+    if (pages) await app.register(pages.assets);
+
+    // /graphql, and what guards it.
+    await app.register(async (graphql) => {
+      await graphql.register(cors, { origins: config.corsOrigins });
+      await graphql.register(requestTimeout, { ms: config.requestTimeoutMs });
+      if (pages) await graphql.register(pages.page);
+      await graphql.register(jsonBody);
+      await graphql.register(batchLimit, { maxBatch: config.maxBatch });
+      await graphql.register(concurrencyLimit, { max: config.maxConcurrentRequests });
+      await graphql.register(auth, { jwtSecret: config.jwtSecret, apiKeys: apiKeys! });
+      await graphql.register(idempotency!.hooks);
+      if (config.sqlStats) await graphql.register(sqlStats);
+      await graphql.register(graphqlRoute, { apollo: apollo!, context: (request) => createContext({ dataSource, services }, request) });
+    });
+
+    await app.listen({ port: config.port, host: config.host });
+    const { port } = app.server.address() as AddressInfo;
     const url = `http://${config.host}:${port}/graphql`;
 
     let closing: Promise<void> | undefined;
-    const close = () =>
-      (closing ??= (async () => {
-        await apollo.stop(); // stops accepting, lets requests in flight finish (up to SHUTDOWN_GRACE_MS)
-        await apiKeys.flush();
-        await rateLimiter?.close();
-        await idempotency?.close();
-        await db.close();
-      })());
-    return { url, server, db, devToken, close };
+    // Fastify drains requests in flight (up to SHUTDOWN_GRACE_MS), then `release` runs (src/http/shutdown.ts).
+    const close = () => (closing ??= app.close());
+    return { url, server: app.server, db, devToken, close };
   } catch (err) {
-    await rateLimiter?.close();
-    await idempotency?.close();
-    await db.close().catch(() => undefined);
+    await fastify?.close().catch(() => undefined);
+    await release().catch(() => undefined);
     throw err;
   }
 }
 
+/** TRUST_PROXY as Fastify takes it (a hop count as the function Fastify would make of it). */
+function trustProxy(value: AppConfig["trustProxy"]): boolean | string | ((address: string, hop: number) => boolean) {
+  return typeof value === "number" ? (_address, hop) => hop < value : value;
+}

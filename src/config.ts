@@ -74,7 +74,7 @@ export interface AppConfig {
   rateLimitPrefix: string;
   /** `redis://…`: rate-limit counts shared by every instance; undefined keeps them in this process. */
   redisUrl?: string;
-  /** Express's `trust proxy`: whose `X-Forwarded-For` names the client (false: the socket's peer). */
+  /** Fastify's `trustProxy`: whose `X-Forwarded-For` names the client (false: the socket's peer). */
   trustProxy: boolean | number | string;
 }
 

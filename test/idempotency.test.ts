@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { randomUUID } from "node:crypto";
 import { Client } from "pg";
-import { IdempotencyStore } from "../src/http/idempotency";
+import { IdempotencyStore } from "../src/idempotency/idempotency.store";
 import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
 import { createScratchDatabase, type ScratchDatabase } from "./support/scratch-pg";
 import { describeWith } from "./support/services";

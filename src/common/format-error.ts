@@ -1,55 +1,92 @@
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { AuthenticationError, AuthorizationError } from "type-graphql";
-import { DomainError } from "./errors";
+import { assertUnreachable, DomainError, HttpRefusal, isRequestErrorCode, type ErrorCode, type FieldErrors } from "./errors";
 import { logger } from "./logger";
 import { requestLimitOf } from "../http/query-limits";
 
-/** Codes that graphql-js / Apollo give to problems with the request itself (never to a failure of ours). */
-const REQUEST_ERROR_CODES = new Set([
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_USER_INPUT",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
-]);
-
 export const INTERNAL_MESSAGE = "Internal server error";
 
+/** Where in the document and the result an error belongs (GraphQL errors only). */
+interface ErrorPlace {
+  locations?: GraphQLFormattedError["locations"];
+  path?: GraphQLFormattedError["path"];
+}
+
 /**
- * The single place where errors become what the client sees: domain errors keep their code and
- * field map, request errors lose any echo of the submitted values, everything else is masked.
+ * The one builder of what a client is told about an error: every GraphQL error (through
+ * `formatError`) and the sole error of every HTTP-level refusal (through `errorResponseBody`).
+ * Each code says what its error may carry.
+ */
+export function errorBody(code: ErrorCode, message: string, options: ErrorPlace & { fields?: FieldErrors } = {}): GraphQLFormattedError {
+  const place = { locations: options.locations, path: options.path };
+  switch (code) {
+    case "INTERNAL_SERVER_ERROR":
+      // whatever went wrong, the client learns nothing more
+      return { ...place, message: INTERNAL_MESSAGE, extensions: { code } };
+    case "BAD_USER_INPUT":
+      return { ...place, message, extensions: { code, ...(options.fields ? { fields: options.fields } : {}) } };
+    case "UNAUTHENTICATED":
+    case "FORBIDDEN":
+    case "NOT_FOUND":
+    case "CONFLICT":
+    case "FAILED_PRECONDITION":
+    case "RATE_LIMITED":
+    case "QUERY_TOO_DEEP":
+    case "QUERY_TOO_COMPLEX":
+    case "TOO_MANY_ALIASES":
+    case "TOO_MANY_DIRECTIVES":
+    case "TOO_MANY_TOKENS":
+    case "BATCH_TOO_LARGE":
+    case "TIMEOUT":
+      // our own messages, which name no input
+      return { ...place, message, extensions: { code } };
+    case "GRAPHQL_PARSE_FAILED":
+    case "GRAPHQL_VALIDATION_FAILED":
+    case "BAD_REQUEST":
+    case "OPERATION_RESOLUTION_FAILURE":
+    case "PERSISTED_QUERY_NOT_FOUND":
+    case "PERSISTED_QUERY_NOT_SUPPORTED":
+      // graphql-js's and Apollo's messages, which may quote the document
+      return { ...place, message: stripValues(message), extensions: { code } };
+    default:
+      return assertUnreachable(code);
+  }
+}
+
+/** The body of a response that refuses the whole request: one error, no data. */
+export function errorResponseBody(code: ErrorCode, message: string, fields?: FieldErrors): { errors: GraphQLFormattedError[] } {
+  return { errors: [errorBody(code, message, { fields })] };
+}
+
+/** An HTTP-level refusal's body; anything that is not one is ours, logged and masked. */
+export function refusalOf(error: unknown): { status: number; body: { errors: GraphQLFormattedError[] } } {
+  if (error instanceof HttpRefusal) return { status: error.status, body: errorResponseBody(error.code, error.message) };
+  logger.error({ err: error }, "unexpected error");
+  return { status: 500, body: errorResponseBody("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE) };
+}
+
+/**
+ * Apollo's `formatError`: domain errors keep their code and field map, request errors lose any
+ * echo of the submitted values, everything else is logged and masked.
  */
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapDomainError(unwrapResolverError(error));
-  const base = { locations: formatted.locations, path: formatted.path };
+  const place = { locations: formatted.locations, path: formatted.path };
 
-  if (original instanceof DomainError) {
-    return {
-      ...base,
-      message: original.message,
-      extensions: { code: original.code, ...(original.fields ? { fields: original.fields } : {}) },
-    };
-  }
-  if (original instanceof AuthenticationError) {
-    return { ...base, message: "Authentication required", extensions: { code: "UNAUTHENTICATED" } };
-  }
-  if (original instanceof AuthorizationError) {
-    return { ...base, message: "Access denied", extensions: { code: "FORBIDDEN" } };
-  }
+  if (original instanceof DomainError) return errorBody(original.code, original.message, { ...place, fields: original.fields });
+  if (original instanceof AuthenticationError) return errorBody("UNAUTHENTICATED", "Authentication required", place);
+  if (original instanceof AuthorizationError) return errorBody("FORBIDDEN", "Access denied", place);
   // Refused by a query limit or the request timeout: the limit's own code, a message of numbers only.
   const limit = requestLimitOf(error);
-  if (limit) return { ...base, message: limit.message, extensions: { code: limit.code } };
+  if (limit) return errorBody(limit.code, limit.message, place);
 
   const code = formatted.extensions?.code;
-  if (typeof code === "string" && REQUEST_ERROR_CODES.has(code) && original === error) {
-    return sanitizeRequestError(formatted, code, error);
-  }
+  // Only graphql-js's and Apollo's own errors: a resolver's GraphQLError claiming such a code is masked.
+  if (original === error && (code === "BAD_USER_INPUT" || isRequestErrorCode(code))) return requestError(formatted, code, error);
 
   logger.error({ err: original, path: formatted.path }, "unexpected error");
-  return { ...base, message: INTERNAL_MESSAGE, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  return errorBody("INTERNAL_SERVER_ERROR", INTERNAL_MESSAGE, place);
 }
 
 /** A DomainError thrown by a plugin hook (a rate limit) reaches here wrapped by Apollo, without a path. */
@@ -57,20 +94,20 @@ function unwrapDomainError(error: unknown): unknown {
   return error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : error;
 }
 
-function sanitizeRequestError(formatted: GraphQLFormattedError, code: string, error: unknown): GraphQLFormattedError {
-  const base = { locations: formatted.locations, path: formatted.path };
+function requestError(formatted: GraphQLFormattedError, code: ErrorCode, error: unknown): GraphQLFormattedError {
+  const place = { locations: formatted.locations, path: formatted.path };
   // A coercion error's `originalError` is the bare reason that graphql-js appended to the message.
   const reason = error instanceof GraphQLError ? error.originalError?.message : undefined;
   const coercion = parseVariableError(formatted.message, reason);
   if (coercion) {
     const where = coercion.path ?? `$${coercion.variable}`;
-    return {
-      ...base,
-      message: `Variable "$${coercion.variable}" has an invalid value at "${where}": ${coercion.reason}`,
-      extensions: { code: "BAD_USER_INPUT", fields: { [coercion.path ?? coercion.variable]: [coercion.reason] } },
-    };
+    return errorBody("BAD_USER_INPUT", `Variable "$${coercion.variable}" has an invalid value at "${where}": ${coercion.reason}`, {
+      ...place,
+      fields: { [coercion.path ?? coercion.variable]: [coercion.reason] },
+    });
   }
-  return { ...base, message: stripValues(formatted.message), extensions: { code } };
+  // (errorBody strips the request-error codes' messages itself; BAD_USER_INPUT's are usually ours)
+  return errorBody(code, code === "BAD_USER_INPUT" ? stripValues(formatted.message) : formatted.message, place);
 }
 
 /**

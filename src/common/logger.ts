@@ -1,8 +1,5 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import pino from "pino";
-
-/** The request a log line belongs to: src/http/request-log.ts enters it for every HTTP request. */
-export const logContext = new AsyncLocalStorage<{ reqId: string }>();
+import { currentScope } from "../http/request-scope";
 
 const stdout = pino.destination(1);
 let destination: pino.DestinationStream = stdout;
@@ -13,11 +10,12 @@ export function setLogDestination(stream?: pino.DestinationStream) {
 }
 
 /**
- * Structured JSON logs on stdout. Never log tokens, keys or request variables: the paths below
- * cover what could carry them by accident (a driver error's SQL parameters and its `detail`,
- * which quotes the offending values).
+ * Structured JSON logs on stdout; also Fastify's logger, whose per-request children carry the
+ * request's `reqId`. Never log tokens, keys or request variables: the paths below cover what could
+ * carry them by accident (a driver error's SQL parameters and its `detail`, which quotes the
+ * offending values).
  */
-export const logger = pino(
+export const logger: pino.Logger = pino(
   {
     level: process.env.LOG_LEVEL || (process.env.NODE_ENV === "test" ? "silent" : "info"),
     base: undefined,
@@ -29,10 +27,11 @@ export const logger = pino(
       "err.driverError.parameters",
       "err.driverError.detail",
     ],
-    // Every line written while a request runs names it, the errors of format-error.ts included.
-    mixin: () => {
-      const context = logContext.getStore();
-      return context ? { reqId: context.reqId } : {};
+    // A line written through this logger while a request runs (format-error.ts's, a service's)
+    // names the request too; Fastify's per-request children already carry it.
+    mixin: (_line, _level, instance) => {
+      const id = instance === logger ? currentScope()?.id : undefined;
+      return id ? { reqId: id } : {};
     },
   },
   { write: (line: string) => destination.write(line) },

@@ -9,7 +9,7 @@ import { LeadReason } from "../leads/lead-reason.entity";
 import { LeadSubStatus } from "../leads/lead-sub-status.entity";
 import { Followup } from "../followups/followup.entity";
 import { ApiKey } from "../auth/api-key.entity";
-import { IdempotencyKey } from "../http/idempotency-key.entity";
+import { IdempotencyKey } from "../idempotency/idempotency-key.entity";
 import { AbandonedRequestGuard } from "../http/request-timeout";
 import { embeddedPgModule } from "./embedded-driver";
 import { GuardedPgClient, type GuardedPgClientConfig } from "./pg-client";

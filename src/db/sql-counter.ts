@@ -1,28 +1,22 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger } from "typeorm";
 import { logger } from "../common/logger";
-
-interface SqlStats {
-  statements: number;
-}
-
-const current = new AsyncLocalStorage<SqlStats>();
+import { currentScope, runInScope } from "../http/request-scope";
 
 /** Runs `fn` with a fresh SQL statement count; the count follows every async continuation of it. */
 export function withSqlStats<T>(fn: () => T): T {
-  return current.run({ statements: 0 }, fn);
+  return runInScope({ ...currentScope(), sql: { statements: 0 } }, fn);
 }
 
-/** Statements run so far by the current request (see `withSqlStats`), or undefined outside one. */
+/** Statements run so far by the current request (when SQL_STATS is on, or within `withSqlStats`). */
 export function sqlStatementsSoFar(): number | undefined {
-  return current.getStore()?.statements;
+  return currentScope()?.sql?.statements;
 }
 
 /** TypeORM logger: counts statements per request, and logs failures and migrations without SQL parameters. */
 export class SqlCounter implements Logger {
   logQuery(): void {
-    const stats = current.getStore();
-    if (stats) stats.statements++;
+    const sql = currentScope()?.sql;
+    if (sql) sql.statements++;
   }
   logQueryError(error: string | Error, query: string): void {
     logger.debug({ err: error, query }, "query failed");

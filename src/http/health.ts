@@ -1,22 +1,21 @@
-import type { Router } from "express";
+import type { FastifyPluginCallback } from "fastify";
 import type { DataSource } from "typeorm";
 
 const READY_TIMEOUT_MS = 2000;
 
 /** `/healthz`: the process runs. `/readyz`: the database answers (503 with a reason while it does not). */
-export function mountHealth(router: Router, dataSource: DataSource) {
-  router.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  router.get("/readyz", async (_req, res) => {
+export const health: FastifyPluginCallback<{ dataSource: DataSource }> = (app, { dataSource }, done) => {
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
     try {
       await withTimeout(dataSource.query("SELECT 1"), READY_TIMEOUT_MS);
-      res.json({ status: "ok" });
+      return { status: "ok" };
     } catch {
-      res.status(503).json({ status: "unavailable", reason: "database unreachable" });
+      return reply.code(503).send({ status: "unavailable", reason: "database unreachable" });
     }
   });
-}
+  done();
+};
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;

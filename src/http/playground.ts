@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import type { RequestHandler, Router } from "express";
+import accepts from "accepts";
+import type { FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
 import { ruruHTML, type RuruServerConfig } from "ruru/server";
 import { getStaticFile } from "ruru/static";
 
@@ -126,12 +128,16 @@ function contentSecurityPolicy(html: string): string {
   ].join("; ");
 }
 
+/** What GraphQL clients ask for on the endpoint; a browser's navigation prefers the last. */
+const ENDPOINT_TYPES = ["application/json", "application/graphql-response+json", "text/html"];
+
 /**
- * GraphiQL (via the `ruru` package) for browsers: `GET <endpoint>` with `Accept: text/html`.
- * Mounts the assets on `router` and returns the handler to put in front of the GraphQL endpoint.
+ * GraphiQL (via the `ruru` package) for browsers: `GET <endpoint>` with `Accept: text/html` gets
+ * the page (`page`, registered with the endpoint's route), and the page loads its files from
+ * PLAYGROUND_ASSETS_PATH (`assets`).
  */
-export function mountPlayground(router: Router, options: PlaygroundOptions): RequestHandler {
-  const assets = PLAYGROUND_ASSETS_PATH;
+export function playground(options: PlaygroundOptions): { page: FastifyPluginCallback; assets: FastifyPluginCallback } {
+  const assetsPath = PLAYGROUND_ASSETS_PATH;
   const headers = options.token
     ? { Authorization: `Bearer ${options.token}` }
     : { Authorization: "Bearer <your token>" };
@@ -146,39 +152,42 @@ export function mountPlayground(router: Router, options: PlaygroundOptions): Req
     // Explain and plan diagrams are Grafast tools; this server is not Grafast.
     debugTools: [],
   };
-  const html = ruruHTML({ endpoint: options.endpoint, staticPath: assets, clientConfig: clientConfig as RuruServerConfig["clientConfig"], htmlParts: htmlParts(assets) });
+  const html = ruruHTML({ endpoint: options.endpoint, staticPath: assetsPath, clientConfig: clientConfig as RuruServerConfig["clientConfig"], htmlParts: htmlParts(assetsPath) });
   const offOrigin = offOriginReferences(html);
   if (offOrigin.length) throw new Error(`the playground page references other origins: ${offOrigin.join(", ")}`);
   const csp = contentSecurityPolicy(html);
 
-  router.use(assets, (req, res, next) => {
-    if (req.method !== "GET" && req.method !== "HEAD") return next();
-    Promise.resolve(getStaticFile({ staticPath: assets, urlPath: req.originalUrl, acceptEncoding: req.headers["accept-encoding"], disallowDevAssets: true }))
-      .then((file) => {
-        if (!file) return res.status(404).type("text").send("Not found");
-        // Revalidated by ETag on every load: the file names are not content-hashed.
-        res.set({ etag: file.headers.etag, "cache-control": "no-cache", vary: "Accept-Encoding" });
-        if (req.headers["if-none-match"] === file.headers.etag) return res.status(304).end();
-        res.set({ ...file.headers, "content-security-policy": csp, "x-content-type-options": "nosniff" });
-        res.status(200).end(req.method === "HEAD" ? undefined : file.content);
-      })
-      .catch(next);
-  });
+  const page: FastifyPluginCallback = fp(
+    (app, _options, done) => {
+      app.addHook("onRequest", (request, reply, next) => {
+        if (request.method !== "GET" || request.routeOptions.url !== options.endpoint || accepts(request.raw).type(ENDPOINT_TYPES) !== "text/html") return next();
+        reply
+          .headers({
+            "content-security-policy": csp,
+            // The page embeds the development token.
+            "cache-control": "no-store",
+            "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer",
+          })
+          .type("text/html; charset=utf-8")
+          .send(html);
+      });
+      done();
+    },
+    { name: "playground-page" },
+  );
 
-  return (req, res, next) => {
-    if (req.method === "GET" && req.accepts(["application/json", "application/graphql-response+json", "text/html"]) === "text/html") {
-      res
-        .set({
-          "content-security-policy": csp,
-          // The page embeds the development token.
-          "cache-control": "no-store",
-          "x-content-type-options": "nosniff",
-          "referrer-policy": "no-referrer",
-        })
-        .type("html")
-        .send(html);
-      return;
-    }
-    next();
+  const assets: FastifyPluginCallback = (app, _options, done) => {
+    app.get(`${assetsPath}*`, async (request, reply) => {
+      const file = await getStaticFile({ staticPath: assetsPath, urlPath: request.url, acceptEncoding: request.headers["accept-encoding"], disallowDevAssets: true });
+      if (!file) return reply.callNotFound();
+      // Revalidated by ETag on every load: the file names are not content-hashed.
+      reply.headers({ etag: file.headers.etag, "cache-control": "no-cache", vary: "Accept-Encoding" });
+      if (request.headers["if-none-match"] === file.headers.etag) return reply.code(304).send();
+      return reply.headers({ ...file.headers, "content-security-policy": csp, "x-content-type-options": "nosniff" }).send(file.content);
+    });
+    done();
   };
+
+  return { page, assets };
 }

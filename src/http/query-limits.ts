@@ -1,4 +1,5 @@
-import type { RequestHandler } from "express";
+import type { FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
 import {
   GraphQLError,
   getNamedType,
@@ -16,17 +17,8 @@ import {
   type ValidationRule,
   type ValueNode,
 } from "graphql";
+import { HttpRefusal, type RequestLimitCode } from "../common/errors";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../common/pagination";
-
-/** The codes of requests refused for their shape or size, each limit its own (README, "Query limits"). */
-export type RequestLimitCode =
-  | "QUERY_TOO_DEEP"
-  | "QUERY_TOO_COMPLEX"
-  | "TOO_MANY_ALIASES"
-  | "TOO_MANY_DIRECTIVES"
-  | "TOO_MANY_TOKENS"
-  | "BATCH_TOO_LARGE"
-  | "TIMEOUT";
 
 /** A request refused by a limit. The message names numbers only, never a part of the document. */
 export class RequestLimitError extends GraphQLError {
@@ -199,13 +191,17 @@ const formatCost = (cost: number) => (Number.isFinite(cost) && cost < 1e15 ? Str
 
 /**
  * Batched requests (a JSON array of operations): refused above `maxBatch` operations, and refused
- * altogether when `maxBatch` is 1 (Apollo's batching is then off too). Runs after the JSON body parser.
+ * altogether when `maxBatch` is 1 (Apollo's batching is then off too). Runs once the body is parsed.
  */
-export function limitBatchSize(maxBatch: number): RequestHandler {
-  return (req, res, next) => {
-    const body: unknown = req.body;
-    if (!Array.isArray(body) || (maxBatch > 1 && body.length <= maxBatch)) return next();
-    const message = maxBatch > 1 ? `A batch may hold at most ${maxBatch} operations.` : "Batched requests are not accepted: send one operation per request.";
-    res.status(400).json({ errors: [{ message, extensions: { code: "BATCH_TOO_LARGE" } }] });
-  };
-}
+export const batchLimit: FastifyPluginCallback<{ maxBatch: number }> = fp<{ maxBatch: number }>(
+  (app, { maxBatch }, done) => {
+    app.addHook("preValidation", (request, _reply, next) => {
+      const body: unknown = request.body;
+      if (!Array.isArray(body) || (maxBatch > 1 && body.length <= maxBatch)) return next();
+      const message = maxBatch > 1 ? `A batch may hold at most ${maxBatch} operations.` : "Batched requests are not accepted: send one operation per request.";
+      next(new HttpRefusal(400, "BATCH_TOO_LARGE", message));
+    });
+    done();
+  },
+  { name: "batch-limit" },
+);

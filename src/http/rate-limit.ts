@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { AppConfig } from "../config";
 import type { Context } from "../context";
 import { DomainError } from "../common/errors";
+import { errorResponseBody } from "../common/format-error";
 import { logger } from "../common/logger";
 
 type Kind = "read" | "write";
@@ -109,7 +110,7 @@ export async function createRateLimiter(
           setHeaders(response.http.headers, o);
           if (!o.allowed) {
             response.http.status = 429;
-            response.body = { kind: "single", singleResult: { errors: [{ message: message(o), extensions: { code: "RATE_LIMITED" } }] } };
+            response.body = { kind: "single", singleResult: errorResponseBody("RATE_LIMITED", message(o)) };
           }
         },
       };

@@ -1,14 +1,16 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { createHash, randomBytes } from "node:crypto";
 import { HeaderMap, type ApolloServerPlugin, type GraphQLRequestContext, type GraphQLResponse } from "@apollo/server";
-import type { RequestHandler } from "express";
-import type { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from "typeorm";
+import type { FastifyPluginCallback } from "fastify";
+import fp from "fastify-plugin";
+import type { DataSource } from "typeorm";
 import type { Principal } from "../auth/scopes";
-import { conflict } from "../common/errors";
-import { INTERNAL_MESSAGE } from "../common/format-error";
+import type { ErrorCode, FieldErrors } from "../common/errors";
+import { errorResponseBody, INTERNAL_MESSAGE } from "../common/format-error";
 import { logger } from "../common/logger";
 import type { Context } from "../context";
-import { despiteAbandonment } from "./request-timeout";
+import { currentScope } from "../http/request-scope";
+import { IdempotencyFence } from "./idempotency.fence";
+import { IdempotencyStore, type ClaimedKey, type KeyId } from "./idempotency.store";
 
 /**
  * `Idempotency-Key` on mutations: a retry with the same key and the same operation gets the first
@@ -26,7 +28,7 @@ import { despiteAbandonment } from "./request-timeout";
  *
  * Exactly once, under faults too: running the mutation needs a claim on the key (a row with a
  * random token). Every transaction the request commits first marks the row executed, in that same
- * transaction and only while the token is still its own (the fence below). So the writes and the
+ * transaction and only while the token is still its own (idempotency.fence.ts). So the writes and the
  * mark commit together or not at all; an abandoned claim (its owner gone, nothing executed) can be
  * taken over safely, and a claim whose writes committed is never run again, even when the
  * response could not be stored. No connection is held while waiting: the embedded database's one
@@ -39,8 +41,6 @@ export const REPLAYED_HEADER = "idempotent-replayed";
 /** 1 to 255 printable ASCII characters (a UUID is the usual choice). */
 const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
 
-/** A claim older than this whose owner is not known to be alive is taken to be abandoned. */
-const CLAIM_LEASE_MS = 60_000;
 /** How often a retry looks again at a claim held by another instance. */
 const POLL_MS = 50;
 /** Expired keys are ignored at once, and deleted by a sweep this often. */
@@ -54,15 +54,8 @@ export interface IdempotencyOptions {
   waitMs: number;
 }
 
-interface KeyId {
-  org: string;
-  principal: string;
-  key: string;
-}
-
 /** A key this request holds the claim to. */
-interface Claim extends KeyId {
-  token: string;
+export interface Claim extends ClaimedKey {
   /** Its transactions are fenced (see IdempotencyFence). */
   armed: boolean;
   /** The operation began to execute: willSendResponse will settle the claim. */
@@ -72,144 +65,23 @@ interface Claim extends KeyId {
   settled: boolean;
 }
 
-interface RequestScope {
+/** A request that sent an Idempotency-Key, as its request scope carries it. */
+export interface IdempotencyScope {
+  /** The `Idempotency-Key` header, as sent. */
+  key: string;
   batched: boolean;
   claim?: Claim;
 }
-
-/** The request that the code running now belongs to; set by `scope` for every /graphql request. */
-const requestScope = new AsyncLocalStorage<RequestScope>();
 
 type Decision =
   | { kind: "execute"; token: string }
   | { kind: "replay"; status: number; body: string }
   | { kind: "conflict"; message: string; retryAfter?: number };
 
-/** The SQL of `idempotency_keys`; every statement stands alone (no transaction, no connection kept). */
-export class IdempotencyStore {
-  private readonly ttlSeconds: number;
-
-  constructor(
-    private readonly ds: DataSource,
-    ttlHours: number,
-  ) {
-    this.ttlSeconds = ttlHours * 3600;
-  }
-
-  /**
-   * One statement. It runs even for a request abandoned by its timeout or its client (see
-   * AbandonedRequestGuard): otherwise its key would stay claimed, with neither its response kept
-   * nor the claim released for a retry.
-   */
-  private run(sql: string, params: unknown[]): Promise<{ rows: any[]; affected: number }> {
-    return despiteAbandonment(async () => {
-      const runner = this.ds.createQueryRunner();
-      try {
-        const result = await runner.query(sql, params, true);
-        return { rows: result.records ?? [], affected: result.affected ?? 0 };
-      } finally {
-        await runner.release();
-      }
-    });
-  }
-
-  /** Takes the key: a new row, or an expired one started afresh. False when a live row has it. */
-  async claim(id: KeyId, requestHash: string, token: string): Promise<boolean> {
-    const { rows } = await this.run(
-      `INSERT INTO idempotency_keys AS k (org_id, actor, key, request_hash, token, executed, created_on, claimed_on)
-       VALUES ($1, $2, $3, $4, $5, false, now(), now())
-       ON CONFLICT (org_id, actor, key) DO UPDATE
-         SET request_hash = EXCLUDED.request_hash, token = EXCLUDED.token, executed = false,
-             response_status = NULL, response_body = NULL, created_on = EXCLUDED.created_on, claimed_on = EXCLUDED.claimed_on
-         WHERE k.created_on <= now() - make_interval(secs => $6)
-       RETURNING token`,
-      [id.org, id.principal, id.key, requestHash, token, this.ttlSeconds],
-    );
-    return rows.length === 1;
-  }
-
-  /** The live (unexpired) row of the key, if any. */
-  async find(id: KeyId) {
-    const { rows } = await this.run(
-      `SELECT request_hash, token, executed, response_status, response_body,
-              claimed_on <= now() - make_interval(secs => $4) AS lease_expired
-         FROM idempotency_keys
-        WHERE org_id = $1 AND actor = $2 AND key = $3 AND created_on > now() - make_interval(secs => $5)`,
-      [id.org, id.principal, id.key, CLAIM_LEASE_MS / 1000, this.ttlSeconds],
-    );
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      requestHash: row.request_hash as string,
-      token: row.token as string,
-      executed: row.executed as boolean,
-      responseStatus: row.response_status as number | null,
-      responseBody: row.response_body as string | null,
-      leaseExpired: row.lease_expired as boolean,
-    };
-  }
-
-  /** Takes over an abandoned claim that executed nothing. */
-  async takeOver(id: KeyId, from: string, token: string): Promise<boolean> {
-    const { affected } = await this.run(
-      `UPDATE idempotency_keys SET token = $5, claimed_on = now()
-        WHERE org_id = $1 AND actor = $2 AND key = $3 AND token = $4 AND NOT executed AND response_body IS NULL`,
-      [id.org, id.principal, id.key, from, token],
-    );
-    return affected === 1;
-  }
-
-  async saveResponse(claim: Claim, status: number, body: string): Promise<void> {
-    await this.run(
-      `UPDATE idempotency_keys SET response_status = $5, response_body = $6
-        WHERE org_id = $1 AND actor = $2 AND key = $3 AND token = $4`,
-      [claim.org, claim.principal, claim.key, claim.token, status, body],
-    );
-  }
-
-  /** Frees the key for a retry, unless a write of the request committed. */
-  async release(claim: Claim): Promise<void> {
-    await this.run(`DELETE FROM idempotency_keys WHERE org_id = $1 AND actor = $2 AND key = $3 AND token = $4 AND NOT executed`, [
-      claim.org,
-      claim.principal,
-      claim.key,
-      claim.token,
-    ]);
-  }
-
-  /** Deletes the keys past their TTL (they are ignored already); returns how many. */
-  async purgeExpired(): Promise<number> {
-    const { affected } = await this.run(`DELETE FROM idempotency_keys WHERE created_on <= now() - make_interval(secs => $1)`, [this.ttlSeconds]);
-    return affected;
-  }
-}
-
-/**
- * Marks the claimed key executed inside every transaction the request commits, and refuses the
- * commit (rolling the transaction back) when another request took the claim over meanwhile.
- */
-class IdempotencyFence implements EntitySubscriberInterface {
-  async beforeTransactionCommit({ queryRunner }: TransactionCommitEvent): Promise<void> {
-    const claim = requestScope.getStore()?.claim;
-    if (!claim?.armed) return;
-    const result = await queryRunner.query(
-      `UPDATE idempotency_keys SET executed = true WHERE org_id = $1 AND actor = $2 AND key = $3 AND token = $4`,
-      [claim.org, claim.principal, claim.key, claim.token],
-      true,
-    );
-    if (result.affected !== 1) throw conflict("Another request with this Idempotency-Key took over; this one was not applied");
-  }
-
-  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
-    const claim = requestScope.getStore()?.claim;
-    // A released savepoint leaves the transaction open: only the real COMMIT counts.
-    if (claim?.armed && !queryRunner.isTransactionActive) claim.committed = true;
-  }
-}
-
 export interface Idempotency {
-  /** Express middleware in front of the GraphQL handler: opens the request's scope. */
-  scope: RequestHandler;
+  /** Fastify hook of the GraphQL route: puts the key on the request scope, and settles a claim the request broke off. */
+  hooks: FastifyPluginCallback;
+  /** Claims the key, replays or refuses, and keeps the response. */
   plugin: ApolloServerPlugin<Context>;
   store: IdempotencyStore;
   /** Stops the hourly purge (and waits for one in progress). */
@@ -292,30 +164,39 @@ export function createIdempotency(ds: DataSource, options: IdempotencyOptions): 
     }
   }
 
-  const scope: RequestHandler = (req, res, next) => {
-    const current: RequestScope = { batched: Array.isArray(req.body) };
-    // A request that broke off before it began to execute never reaches willSendResponse. Its
-    // claim stays armed: should it execute after all, the fence refuses its commit.
-    res.once("close", () => {
-      const claim = current.claim;
-      if (claim && !claim.settled && !claim.started) void settle(claim);
-    });
-    requestScope.run(current, next);
-  };
+  const hooks: FastifyPluginCallback = fp(
+    (app, _options, done) => {
+      app.addHook("preHandler", (request, reply, next) => {
+        // (read here: Apollo's view of the headers leaves out empty ones)
+        const key = request.headers[IDEMPOTENCY_HEADER];
+        if (typeof key === "string") {
+          const current: IdempotencyScope = (request.scope.idempotency = { key, batched: Array.isArray(request.body) });
+          // A request that broke off before it began to execute never reaches willSendResponse. Its
+          // claim stays armed: should it execute after all, the fence refuses its commit.
+          reply.raw.once("close", () => {
+            const claim = current.claim;
+            if (claim && !claim.settled && !claim.started) void settle(claim);
+          });
+        }
+        next();
+      });
+      done();
+    },
+    { name: "idempotency", dependencies: ["request-scope"] },
+  );
 
   const plugin: ApolloServerPlugin<Context> = {
     async requestDidStart() {
-      const current = requestScope.getStore();
+      const current = currentScope()?.idempotency;
       return {
         async responseForOperation(rc) {
           if (rc.operation?.operation !== "mutation") return null;
-          const key = rc.request.http?.headers.get(IDEMPOTENCY_HEADER);
-          if (key === undefined) return null;
+          if (!current) return null;
+          const { key } = current;
           if (!VALID_KEY.test(key))
             return errorResponse(400, "BAD_USER_INPUT", "The Idempotency-Key header must be 1 to 255 printable ASCII characters", {
               fields: { "Idempotency-Key": ["must be 1 to 255 printable ASCII characters"] },
             });
-          if (!current) throw new Error("idempotency: the request has no scope (mount `scope` before the GraphQL handler)");
           if (current.batched)
             return errorResponse(400, "BAD_USER_INPUT", "Idempotency-Key cannot be sent with a batched request; send the mutation on its own", {
               fields: { "Idempotency-Key": ["cannot be sent with a batched request"] },
@@ -373,7 +254,7 @@ export function createIdempotency(ds: DataSource, options: IdempotencyOptions): 
   const timer = setInterval(purge, PURGE_INTERVAL_MS).unref();
 
   return {
-    scope,
+    hooks,
     plugin,
     store,
     async close() {
@@ -405,16 +286,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** A request-level error, in the shape of every other error of the API. */
+/** A response that refuses the operation, built like every other error of the API. */
 function errorResponse(
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
-  extra: { fields?: Record<string, string[]>; headers?: Array<[string, string]> } = {},
+  extra: { fields?: FieldErrors; headers?: Array<[string, string]> } = {},
 ): GraphQLResponse {
   return {
     http: { status, headers: new HeaderMap(extra.headers ?? []) },
-    body: { kind: "single", singleResult: { errors: [{ message, extensions: { code, ...(extra.fields ? { fields: extra.fields } : {}) } }] } },
+    body: { kind: "single", singleResult: errorResponseBody(code, message, extra.fields) },
   };
 }
 

@@ -3,7 +3,7 @@ import { TimestampColumn } from "../common/columns";
 
 /**
  * One `Idempotency-Key` a principal (org + actor) sent with a mutation, and the first response to
- * it. Internal: never exposed in the schema. See idempotency.ts.
+ * it. Internal: never exposed in the schema. See idempotency.plugin.ts.
  */
 @Entity("idempotency_keys")
 @Index("idempotency_keys_created_on", ["createdOn"])
@@ -21,7 +21,7 @@ export class IdempotencyKey {
   @Column({ name: "request_hash", type: "varchar", length: 64 })
   requestHash: string;
 
-  /** Who holds the claim to run it; the fence in idempotency.ts refuses to commit for anyone else. */
+  /** Who holds the claim to run it; the fence (idempotency.fence.ts) refuses to commit for anyone else. */
   @Column({ type: "varchar", length: 64 })
   token: string;
 
