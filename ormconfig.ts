@@ -3,6 +3,6 @@
  * `npm run migration:run`): PostgreSQL at DATABASE_URL, else the embedded database in DATA_DIR.
  */
 import { loadConfig } from "./src/config";
-import { createDatabase } from "./src/db/data-source";
+import { createAppDatabase } from "./src/database";
 
-export default createDatabase(loadConfig()).dataSource;
+export default createAppDatabase(loadConfig()).dataSource;

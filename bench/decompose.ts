@@ -19,7 +19,7 @@ import { parse } from "graphql";
 import pg from "pg";
 import type { DataSource } from "typeorm";
 import type { Context } from "../src/context";
-import { openDatabase } from "../src/db/data-source";
+import { openAppDatabase } from "../src/database";
 import { pgTypes } from "../src/db/pg-types";
 import { createLoaders } from "../src/loaders";
 import { buildAppSchema } from "../src/schema";
@@ -73,7 +73,7 @@ async function main() {
   if (!databaseUrl || !/^postgres(ql)?:\/\//.test(databaseUrl))
     fail("DATABASE_URL must point at the bench's PostgreSQL database, e.g.\n  DATABASE_URL=postgres://postgres@127.0.0.1:5432/leads_bench npm run bench:decompose");
 
-  const db = await openDatabase({ databaseUrl, dataDir: "", dbPoolSize: 10, dbPreparedStatements: true });
+  const db = await openAppDatabase({ databaseUrl, dataDir: "", dbPoolSize: 10, dbPreparedStatements: true });
   const ds: DataSource = db.dataSource;
   const bare = new pg.Pool({ connectionString: databaseUrl, max: 10, types: pgTypes });
   try {

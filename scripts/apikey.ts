@@ -17,7 +17,7 @@ import { SCOPES } from "../src/auth/scopes";
 import { DomainError } from "../src/common/errors";
 import { logger, setLogDestination } from "../src/common/logger";
 import { ConfigError, loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/data-source";
+import { openAppDatabase } from "../src/database";
 
 const USAGE = `Usage:
   npm run apikey -- create --org <org> --scopes "<scopes>" --name <label>
@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
       );
   }
 
-  const db = await openDatabase(config);
+  const db = await openAppDatabase(config);
   try {
     if (config.migrationsRun) await db.dataSource.runMigrations({ transaction: "each" });
     const keys = new ApiKeyService(db.dataSource);

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../src/config";
-import { openDatabase } from "../src/db/data-source";
+import { openAppDatabase } from "../src/database";
 import { DEMO_ORG, resetDemoData } from "../src/demo/seed";
 import { Followup } from "../src/followups/followup.entity";
 import { Lead } from "../src/leads/lead.entity";
@@ -45,7 +45,7 @@ export async function seed(argv: string[], env: NodeJS.ProcessEnv = process.env)
       throw new UsageError(`The embedded database in ${config.dataDir} is open in another process (a running server?). Stop it first, or pass --force if none is.`);
   }
 
-  const db = await openDatabase(config);
+  const db = await openAppDatabase(config);
   try {
     const ds = db.dataSource;
     if (config.migrationsRun) await ds.runMigrations({ transaction: "each" });

@@ -11,7 +11,8 @@ import { signToken } from "./auth/jwt";
 import { formatError, withoutSuggestions } from "./common/format-error";
 import { logger } from "./common/logger";
 import { createContext, type Context } from "./context";
-import { openDatabase, type Database } from "./db/data-source";
+import { openAppDatabase } from "./database";
+import type { Database } from "./db/data-source";
 import { seedDemoData } from "./demo/seed";
 import { compiledExecution } from "./execution";
 import { accessLog, operationLog, requestId } from "./http/access-log";
@@ -44,7 +45,8 @@ export interface App {
 }
 
 export async function startApp(config: AppConfig): Promise<App> {
-  const db = await openDatabase(config);
+  logger.level = config.logLevel;
+  const db = await openAppDatabase(config);
   let rateLimiter: RateLimiter | undefined;
   let idempotency: Idempotency | undefined;
   let apollo: ApolloServer<Context> | undefined;

@@ -2,7 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import type { AppConfig } from "./config";
 import { signToken } from "./auth/jwt";
 import { logger } from "./common/logger";
-import { openDatabase } from "./db/data-source";
+import { openAppDatabase } from "./database";
 import { seedDemoData } from "./demo/seed";
 
 /**
@@ -12,7 +12,7 @@ import { seedDemoData } from "./demo/seed";
  * would die the same way. SIGTERM/SIGINT stop every worker gracefully, then this process.
  */
 export async function runPrimary(config: AppConfig): Promise<void> {
-  const db = await openDatabase(config);
+  const db = await openAppDatabase(config);
   try {
     if (config.migrationsRun) await db.dataSource.runMigrations({ transaction: "each" });
     if (config.demoData) await seedDemoData(db.dataSource);

@@ -12,6 +12,8 @@ export interface AppConfig {
   dataDir: string;
   /** Run pending migrations at start. */
   migrationsRun: boolean;
+  /** pino level of the process's log (LOG_LEVEL). */
+  logLevel: string;
   /** Fill the embedded database with demo data when it has no leads yet. */
   demoData: boolean;
   jwtSecret: string;
@@ -145,6 +147,15 @@ function webConcurrency(value: string | undefined, databaseUrl: string | undefin
   return n;
 }
 
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** LOG_LEVEL: `info` by default, `silent` in tests. Read by the logger when it is made, before the rest of the config. */
+export function logLevel(source: NodeJS.ProcessEnv = process.env): string {
+  const level = source.LOG_LEVEL || (source.NODE_ENV === "test" ? "silent" : "info");
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  return level;
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
   const env = source.NODE_ENV === "production" ? "production" : source.NODE_ENV === "test" ? "test" : "development";
   const secret = source.JWT_SECRET;
@@ -163,6 +174,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl,
     dataDir: dataDir === "memory" ? "memory" : path.resolve(dataDir),
     migrationsRun: bool(source.MIGRATIONS_RUN, true),
+    logLevel: logLevel(source),
     demoData: bool(source.DEMO_DATA, !databaseUrl && env !== "production"),
     jwtSecret: secret || DEV_JWT_SECRET,
     devSecret: !secret,

@@ -1,6 +1,6 @@
 import { newId } from "../src/common/ids";
 import { createLoaders } from "../src/loaders";
-import { sqlStatementsSoFar, withSqlStats } from "../src/db/sql-counter";
+import { sqlStatementsSoFar, withSqlStats } from "../src/http/sql-stats";
 import { Followup } from "../src/followups/followup.entity";
 import { FollowupStatus, FollowupType } from "../src/followups/followup.enums";
 import { FollowUpDetail } from "../src/leads/follow-up-detail.entity";

@@ -8,7 +8,7 @@ import { LeadReason } from "../src/leads/lead-reason.entity";
  */
 let db: Database;
 beforeAll(async () => {
-  db = await openDatabase({ dataDir: "memory", dbPoolSize: 10 });
+  db = await openDatabase({ dataDir: "memory", dbPoolSize: 10 }, { entities: [], subscribers: [] });
   await db.dataSource.runMigrations();
 });
 afterAll(() => db.close());

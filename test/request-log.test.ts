@@ -10,8 +10,7 @@ const lines = () => raw.flatMap((chunk) => chunk.split("\n").filter(Boolean)).ma
 let t: TestApp;
 beforeAll(async () => {
   setLogDestination({ write: (chunk: string) => void raw.push(chunk) });
-  logger.level = "info";
-  t = await startTestApp();
+  t = await startTestApp({ logLevel: "info" });
 });
 afterAll(async () => {
   await t.close();

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { logLevel } from "../config";
 import { currentScope } from "../http/request-scope";
 
 const stdout = pino.destination(1);
@@ -17,7 +18,8 @@ export function setLogDestination(stream?: pino.DestinationStream) {
  */
 export const logger: pino.Logger = pino(
   {
-    level: process.env.LOG_LEVEL || (process.env.NODE_ENV === "test" ? "silent" : "info"),
+    // From the environment as the process starts; startApp sets the app's configured level.
+    level: logLevel(),
     base: undefined,
     redact: [
       "req.headers.authorization",

@@ -2,22 +2,18 @@ import "reflect-metadata";
 import { DataSource, type DataSourceOptions } from "typeorm";
 import { PGlite } from "@electric-sql/pglite";
 import type { AppConfig } from "../config";
-import { Lead } from "../leads/lead.entity";
-import { FollowUpDetail } from "../leads/follow-up-detail.entity";
-import { StatusLog } from "../leads/status-log.entity";
-import { LeadReason } from "../leads/lead-reason.entity";
-import { LeadSubStatus } from "../leads/lead-sub-status.entity";
-import { Followup } from "../followups/followup.entity";
-import { ApiKey } from "../auth/api-key.entity";
-import { IdempotencyKey } from "../idempotency/idempotency-key.entity";
-import { AbandonedRequestGuard } from "../http/request-timeout";
 import { embeddedPgModule } from "./embedded-driver";
 import { GuardedPgClient, type GuardedPgClientConfig } from "./pg-client";
 import { migrations } from "./migrations";
 import { pgTypes } from "./pg-types";
-import { SqlCounter } from "./sql-counter";
+import { SqlCounter, type StatementCount } from "./sql-counter";
 
-export const entities = [Lead, FollowUpDetail, StatusLog, LeadReason, LeadSubStatus, Followup, ApiKey, IdempotencyKey];
+/** What the rooms above this one put in the database: their entities, statement subscribers and statement count (src/database.ts). */
+export interface DatabaseContents {
+  entities: NonNullable<DataSourceOptions["entities"]>;
+  subscribers: NonNullable<DataSourceOptions["subscribers"]>;
+  statementCount?: StatementCount;
+}
 
 export interface Database {
   dataSource: DataSource;
@@ -28,13 +24,13 @@ export interface Database {
 type DbConfig = Pick<AppConfig, "databaseUrl" | "dataDir" | "dbPoolSize"> & Partial<Pick<AppConfig, "dbPreparedStatements">> & { statementTimeoutMs?: number };
 
 /** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never on. */
-export function baseOptions(): Pick<DataSourceOptions, "entities" | "migrations" | "subscribers" | "synchronize" | "migrationsTransactionMode"> {
-  return { entities, migrations, subscribers: [AbandonedRequestGuard], synchronize: false, migrationsTransactionMode: "each" };
+function baseOptions(contents: DatabaseContents): Pick<DataSourceOptions, "entities" | "migrations" | "subscribers" | "synchronize" | "migrationsTransactionMode"> {
+  return { entities: contents.entities, subscribers: contents.subscribers, migrations, synchronize: false, migrationsTransactionMode: "each" };
 }
 
 /** Builds the DataSource for the configured database; `open()` initializes it. */
-export function createDatabase(config: DbConfig): Database {
-  const logger = new SqlCounter();
+export function createDatabase(config: DbConfig, contents: DatabaseContents): Database {
+  const logger = new SqlCounter(contents.statementCount);
   if (config.databaseUrl) {
     const dataSource = new DataSource({
       type: "postgres",
@@ -48,7 +44,7 @@ export function createDatabase(config: DbConfig): Database {
         preparedStatements: config.dbPreparedStatements,
         ...(config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {}),
       } satisfies GuardedPgClientConfig,
-      ...baseOptions(),
+      ...baseOptions(contents),
     });
     return { dataSource, close: async () => void (dataSource.isInitialized && (await dataSource.destroy())) };
   }
@@ -63,7 +59,7 @@ export function createDatabase(config: DbConfig): Database {
     logger,
     // PGlite ships neither uuid-ossp nor pgcrypto; ids are made by the app.
     installExtensions: false,
-    ...baseOptions(),
+    ...baseOptions(contents),
   });
   return {
     dataSource,
@@ -74,8 +70,8 @@ export function createDatabase(config: DbConfig): Database {
   };
 }
 
-export async function openDatabase(config: DbConfig): Promise<Database> {
-  const db = createDatabase(config);
+export async function openDatabase(config: DbConfig, contents: DatabaseContents): Promise<Database> {
+  const db = createDatabase(config, contents);
   try {
     await db.dataSource.initialize();
   } catch (err) {

@@ -1,22 +1,16 @@
 import type { Logger } from "typeorm";
 import { logger } from "../common/logger";
-import { currentScope, runInScope } from "../http/request-scope";
 
-/** Runs `fn` with a fresh SQL statement count; the count follows every async continuation of it. */
-export function withSqlStats<T>(fn: () => T): T {
-  return runInScope({ ...currentScope(), sql: { statements: 0 } }, fn);
-}
+/** Where the statement now running is counted (the current request's count), if anywhere. */
+export type StatementCount = () => { statements: number } | undefined;
 
-/** Statements run so far by the current request (when SQL_STATS is on, or within `withSqlStats`). */
-export function sqlStatementsSoFar(): number | undefined {
-  return currentScope()?.sql?.statements;
-}
-
-/** TypeORM logger: counts statements per request, and logs failures and migrations without SQL parameters. */
+/** TypeORM logger: counts statements (per request, as `countIn` says), and logs failures and migrations without SQL parameters. */
 export class SqlCounter implements Logger {
+  constructor(private readonly countIn: StatementCount = () => undefined) {}
+
   logQuery(): void {
-    const sql = currentScope()?.sql;
-    if (sql) sql.statements++;
+    const count = this.countIn();
+    if (count) count.statements++;
   }
   logQueryError(error: string | Error, query: string): void {
     logger.debug({ err: error, query }, "query failed");

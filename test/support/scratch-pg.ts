@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { openDatabase } from "../../src/db/data-source";
+import { openAppDatabase } from "../../src/database";
 import { LOCAL_POSTGRES_URL } from "./services";
 
 /**
@@ -39,7 +39,7 @@ export async function createScratchDatabase(label: string, { migrate = true, adm
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   if (migrate) {
-    const db = await openDatabase({ databaseUrl: url.toString(), dataDir: "memory", dbPoolSize: 1 });
+    const db = await openAppDatabase({ databaseUrl: url.toString(), dataDir: "memory", dbPoolSize: 1 });
     try {
       await db.dataSource.runMigrations({ transaction: "each" });
     } finally {
