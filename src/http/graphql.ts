@@ -29,7 +29,7 @@ export const graphqlRoute: FastifyPluginCallback<GraphQLRouteOptions> = (app, { 
     return reply.sent ? undefined : body;
   };
   app.route({
-    method: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    method: app.supportedMethods,
     url: "/graphql",
     onRequest(request, reply, next) {
       // The integration reads the URL relative to the Host header (X-Forwarded-Host/-Proto behind a

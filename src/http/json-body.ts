@@ -69,6 +69,9 @@ function inflated(payload: Readable, inflate: NodeJS.ReadWriteStream): Readable 
   const stream = Object.assign(inflate as unknown as Readable, { receivedEncodedLength: 0 });
   payload.on("data", (chunk: Buffer) => (stream.receivedEncodedLength += chunk.length));
   payload.on("error", (err) => stream.destroy(err));
+  // Once Fastify has refused the request (a bad Content-Type, a body over the limit) nobody reads
+  // this stream, and the rest of the body may still fail to inflate.
+  stream.on("error", () => undefined);
   payload.pipe(inflate);
   return stream;
 }
