@@ -45,7 +45,6 @@ export interface App {
 }
 
 export async function startApp(config: AppConfig): Promise<App> {
-  logger.level = config.logLevel;
   const db = await openAppDatabase(config);
   let rateLimiter: RateLimiter | undefined;
   let idempotency: Idempotency | undefined;

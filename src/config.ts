@@ -12,8 +12,6 @@ export interface AppConfig {
   dataDir: string;
   /** Run pending migrations at start. */
   migrationsRun: boolean;
-  /** pino level of the process's log (LOG_LEVEL). */
-  logLevel: string;
   /** Fill the embedded database with demo data when it has no leads yet. */
   demoData: boolean;
   jwtSecret: string;
@@ -149,7 +147,11 @@ function webConcurrency(value: string | undefined, databaseUrl: string | undefin
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-/** LOG_LEVEL: `info` by default, `silent` in tests. Read by the logger when it is made, before the rest of the config. */
+/**
+ * LOG_LEVEL: `info` by default, `silent` in tests. Read by the process-wide logger when it is made
+ * (src/common/logger.ts), before the rest of the config; not part of AppConfig, since the several
+ * apps a test process starts share that one logger.
+ */
 export function logLevel(source: NodeJS.ProcessEnv = process.env): string {
   const level = source.LOG_LEVEL || (source.NODE_ENV === "test" ? "silent" : "info");
   if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
@@ -174,7 +176,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl,
     dataDir: dataDir === "memory" ? "memory" : path.resolve(dataDir),
     migrationsRun: bool(source.MIGRATIONS_RUN, true),
-    logLevel: logLevel(source),
     demoData: bool(source.DEMO_DATA, !databaseUrl && env !== "production"),
     jwtSecret: secret || DEV_JWT_SECRET,
     devSecret: !secret,

@@ -10,7 +10,8 @@ const lines = () => raw.flatMap((chunk) => chunk.split("\n").filter(Boolean)).ma
 let t: TestApp;
 beforeAll(async () => {
   setLogDestination({ write: (chunk: string) => void raw.push(chunk) });
-  t = await startTestApp({ logLevel: "info" });
+  logger.level = "info";
+  t = await startTestApp();
 });
 afterAll(async () => {
   await t.close();

@@ -18,7 +18,6 @@ export function setLogDestination(stream?: pino.DestinationStream) {
  */
 export const logger: pino.Logger = pino(
   {
-    // From the environment as the process starts; startApp sets the app's configured level.
     level: logLevel(),
     base: undefined,
     redact: [

@@ -34,8 +34,7 @@ export const newOrg = (label = "org") => `${label}-${randomBytes(5).toString("he
 export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
   const usePg = !!process.env.DATABASE_URL;
   const config: AppConfig = {
-    // LOG_LEVEL=debug npm test shows the app's log while a test runs
-    ...loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: process.env.LOG_LEVEL }),
+    ...loadConfig({ NODE_ENV: "test", JWT_SECRET: TEST_JWT_SECRET }),
     port: 0,
     databaseUrl: process.env.DATABASE_URL,
     dataDir: "memory",
