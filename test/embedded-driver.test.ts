@@ -1,4 +1,5 @@
-import { openDatabase, type Database } from "../src/db/data-source";
+import { openAppDatabase } from "../src/database";
+import type { Database } from "../src/db/data-source";
 import { LeadReason } from "../src/leads/lead-reason.entity";
 
 /**
@@ -8,7 +9,7 @@ import { LeadReason } from "../src/leads/lead-reason.entity";
  */
 let db: Database;
 beforeAll(async () => {
-  db = await openDatabase({ dataDir: "memory", dbPoolSize: 10 }, { entities: [], subscribers: [] });
+  db = await openAppDatabase({ dataDir: "memory", dbPoolSize: 10 });
   await db.dataSource.runMigrations();
 });
 afterAll(() => db.close());
