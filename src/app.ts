@@ -25,12 +25,12 @@ import { health } from "./http/health";
 import { jsonBody } from "./http/json-body";
 import { playground } from "./http/playground";
 import { batchLimit, queryLimitsRule } from "./http/query-limits";
-import { createRateLimiter, type RateLimiter } from "./http/rate-limit";
+import { createRateLimiter } from "./http/rate-limit";
 import { requestScope } from "./http/request-scope";
 import { requestTimeout } from "./http/request-timeout";
 import { shutdown } from "./http/shutdown";
 import { sqlStats } from "./http/sql-stats";
-import { createIdempotency, type Idempotency } from "./idempotency/idempotency.plugin";
+import { createIdempotency } from "./idempotency/idempotency.plugin";
 import { buildAppSchema } from "./schema";
 import { createServices } from "./services";
 
@@ -46,18 +46,12 @@ export interface App {
 
 export async function startApp(config: AppConfig): Promise<App> {
   const db = await openAppDatabase(config);
-  let rateLimiter: RateLimiter | undefined;
-  let idempotency: Idempotency | undefined;
-  let apollo: ApolloServer<Context> | undefined;
-  let apiKeys: ApiKeyService | undefined;
+  // What the app holds, freed in the reverse order (the database last) once the server has closed.
+  const held: Array<() => Promise<unknown>> = [() => db.close()];
   let released: Promise<void> | undefined;
   const release = () =>
     (released ??= (async () => {
-      await apollo?.stop();
-      await apiKeys?.flush();
-      await rateLimiter?.close();
-      await idempotency?.close();
-      await db.close();
+      for (const free of [...held].reverse()) await free();
     })());
   let fastify: { close(): Promise<void> } | undefined;
   try {
@@ -67,11 +61,14 @@ export async function startApp(config: AppConfig): Promise<App> {
 
     const schema = await buildAppSchema();
     const services = createServices(dataSource, config);
-    apiKeys = new ApiKeyService(dataSource);
-    rateLimiter = await createRateLimiter(config);
-    idempotency = createIdempotency(dataSource, { ttlHours: config.idempotencyTtlHours, waitMs: config.idempotencyWaitMs });
+    const apiKeys = new ApiKeyService(dataSource);
+    held.push(() => apiKeys.flush());
+    const rateLimiter = await createRateLimiter(config);
+    held.push(() => rateLimiter.close());
+    const idempotency = createIdempotency(dataSource, { ttlHours: config.idempotencyTtlHours, waitMs: config.idempotencyWaitMs });
+    held.push(() => idempotency.close());
 
-    apollo = new ApolloServer<Context>({
+    const apollo = new ApolloServer<Context>({
       gateway: compiledExecution(schema, { compileAfter: config.jitCompileAfter }),
       formatError: config.fieldSuggestions ? formatError : withoutSuggestions(formatError),
       includeStacktraceInErrorResponses: false,
@@ -95,6 +92,7 @@ export async function startApp(config: AppConfig): Promise<App> {
       ],
     });
     await apollo.start();
+    held.push(() => apollo.stop());
     const devToken = config.devSecret ? signToken({ sub: "dev", org: "demo" }, config.jwtSecret) : undefined;
     const pages = config.playground ? playground({ endpoint: "/graphql", token: devToken }) : undefined;
 
@@ -131,10 +129,10 @@ export async function startApp(config: AppConfig): Promise<App> {
       await graphql.register(jsonBody);
       await graphql.register(batchLimit, { maxBatch: config.maxBatch });
       await graphql.register(concurrencyLimit, { max: config.maxConcurrentRequests });
-      await graphql.register(auth, { jwtSecret: config.jwtSecret, apiKeys: apiKeys! });
-      await graphql.register(idempotency!.hooks);
+      await graphql.register(auth, { jwtSecret: config.jwtSecret, apiKeys });
+      await graphql.register(idempotency.hooks);
       if (config.sqlStats) await graphql.register(sqlStats);
-      await graphql.register(graphqlRoute, { apollo: apollo!, context: (request) => createContext({ dataSource, services }, request) });
+      await graphql.register(graphqlRoute, { apollo, context: (request) => createContext({ dataSource, services }, request) });
     });
 
     await app.listen({ port: config.port, host: config.host });
