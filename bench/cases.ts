@@ -52,6 +52,11 @@ const fixed = (query: string, variables?: Record<string, unknown>): CaseRequests
   return { next: () => ({ body }) };
 };
 
+/** `query` with `$id` a random lead of the read org at each request. */
+const onRandomReadLead = (query: string): CaseRequests => ({
+  next: () => ({ body: JSON.stringify({ query, variables: { id: leadId(READ_ORG, 1 + randomInt(LEADS_PER_ORG)) } }) }),
+});
+
 /** Every case's name, in the order a run takes them. */
 export const CASE_NAMES = ["T", "Q0", "Q1", "Q2", "Q3", "Q4", "M1", "M2"];
 
@@ -70,9 +75,7 @@ export function benchCases(flippable: () => Map<string, "OPEN" | "ON_HOLD">): Be
       title: "lead(id) with four fields, random ids",
       org: READ_ORG,
       query: Q0,
-      requests: () => ({
-        next: () => ({ body: JSON.stringify({ query: Q0, variables: { id: leadId(READ_ORG, 1 + randomInt(LEADS_PER_ORG)) } }) }),
-      }),
+      requests: () => onRandomReadLead(Q0),
     },
     {
       name: "Q1",
@@ -93,9 +96,7 @@ export function benchCases(flippable: () => Map<string, "OPEN" | "ON_HOLD">): Be
       title: "lead(id) with its nested lists, random ids",
       org: READ_ORG,
       query: Q3,
-      requests: () => ({
-        next: () => ({ body: JSON.stringify({ query: Q3, variables: { id: leadId(READ_ORG, 1 + randomInt(LEADS_PER_ORG)) } }) }),
-      }),
+      requests: () => onRandomReadLead(Q3),
     },
     {
       name: "Q4",

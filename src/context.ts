@@ -2,6 +2,8 @@ import type { GraphQLRequestContext } from "@apollo/server";
 import type { FastifyRequest } from "fastify";
 import type { DataSource } from "typeorm";
 import type { Principal } from "./auth/scopes";
+// `request.authentication` is declared by the auth plugin.
+import type {} from "./http/auth";
 import { createLoaders, type Loaders } from "./loaders";
 import type { Services } from "./services";
 
