@@ -1,4 +1,5 @@
 import { startTestApp, type TestApp } from "./support/app";
+import { waitFor } from "./support/wait";
 
 /**
  * MAX_CONCURRENT_REQUESTS (src/http/concurrency-limit.ts). A request that waits for the only
@@ -24,6 +25,12 @@ async function holdingTheConnection<T>(t: TestApp, body: (release: () => Promise
   }
 }
 
+/** Resolves once a request of the app waits for a database connection (the test holds the only one). */
+const someoneWaitsForTheDatabase = (t: TestApp) => {
+  const pool = (t.app.db.dataSource.driver as unknown as { master: { waitingCount: number } }).master;
+  return waitFor(() => pool.waitingCount > 0);
+};
+
 /** Resolves to "pending" if `p` has not settled within `ms`. */
 const settledWithin = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p.then(() => "settled" as const), new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
@@ -40,7 +47,7 @@ describe("MAX_CONCURRENT_REQUESTS=1", () => {
   it("runs one request at a time: the next waits its turn, then is answered", async () => {
     await holdingTheConnection(t, async (release) => {
       const first = t.gql(PAGE);
-      await new Promise((r) => setTimeout(r, 200));
+      await someoneWaitsForTheDatabase(t);
       const second = t.gql(VIEWER);
       expect(await settledWithin(second, 500)).toBe("pending");
       await release();
@@ -55,7 +62,7 @@ describe("MAX_CONCURRENT_REQUESTS=1", () => {
     await holdingTheConnection(t, async () => {
       const started = Date.now();
       const first = t.gql(PAGE);
-      await new Promise((r) => setTimeout(r, 100));
+      await someoneWaitsForTheDatabase(t);
       const waiting = t.gql(VIEWER);
       const timedOut = await first;
       expect(timedOut.status).toBe(503);
@@ -69,7 +76,7 @@ describe("MAX_CONCURRENT_REQUESTS=1", () => {
   it("a waiting request whose client goes away takes no turn", async () => {
     await holdingTheConnection(t, async (release) => {
       const first = t.gql(PAGE);
-      await new Promise((r) => setTimeout(r, 100));
+      await someoneWaitsForTheDatabase(t);
       const gone = new AbortController();
       const abandoned = fetch(t.url, {
         method: "POST",
@@ -100,7 +107,7 @@ describe("MAX_CONCURRENT_REQUESTS=0 (no limit)", () => {
   it("answers a request while another waits for the database", async () => {
     await holdingTheConnection(t, async (release) => {
       const first = t.gql(PAGE);
-      await new Promise((r) => setTimeout(r, 200));
+      await someoneWaitsForTheDatabase(t);
       const second = t.gql(VIEWER);
       expect(await settledWithin(second, 2000)).toBe("settled");
       expect((await second).body).toEqual({ data: { viewer: { actor: "tester" } } });
