@@ -1,4 +1,3 @@
-import type { AppConfig } from "./config";
 import { ApiKey } from "./auth/api-key.entity";
 import { createDatabase, openDatabase, type Database, type DatabaseContents } from "./db/data-source";
 import { Followup } from "./followups/followup.entity";

@@ -1,12 +1,9 @@
 import { codes, newOrg, startTestApp, type GqlResponse, type TestApp } from "./support/app";
+import { LEAD_SCALARS } from "./support/operations";
 
 const HOUR = 3_600_000;
 
-const LEAD_FIELDS = `
-  id userId type leadFor status subStatus owner email timezone extendedFields
-  nextFollowUp lastFollowUp followUpStep followUpState
-  followUpConfig { step hours channel voicemailEnabled strategyIds }
-  useStrategiesForFollowUps orgSourceId createdOn createdBy lastUpdatedOn lastUpdatedBy version
+const LEAD_FIELDS = `${LEAD_SCALARS}
   statusLogDetails { id leadId userId status subStatus previousStatus reasonId reason createdBy createdOn }
 `;
 

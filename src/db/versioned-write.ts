@@ -12,6 +12,11 @@ export interface VersionedRow {
 
 type EntityClass<T> = new () => T;
 
+/** A new row's audit columns: created and last updated by `actor` at `now`, version 1. */
+export function newVersionedRow(actor: string, now: Date) {
+  return { createdOn: now, createdBy: actor, lastUpdatedOn: now, lastUpdatedBy: actor, version: 1 };
+}
+
 /** What a write changes; the service says what, `updateVersioned` how. */
 export interface RowChange<T> {
   /** Values to store. */

@@ -6,7 +6,7 @@ import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
 import { SqlParams } from "../db/sql-params";
-import { updateVersioned } from "../db/versioned-write";
+import { newVersionedRow, updateVersioned } from "../db/versioned-write";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
 import { Lead } from "../leads/lead.entity";
 import { refuseIfDeleted } from "../leads/lead.repository";
@@ -98,11 +98,7 @@ export class FollowupService {
         direction: input.direction ?? null,
         disconnectionReason: input.disconnectionReason ?? null,
         isRetry: input.isRetry ?? false,
-        createdOn: now,
-        createdBy: principal.actor,
-        lastUpdatedOn: now,
-        lastUpdatedBy: principal.actor,
-        version: 1,
+        ...newVersionedRow(principal.actor, now),
       } satisfies Omit<Followup, "lead">);
       await tx.insert(Followup, followup);
       return followup;

@@ -6,6 +6,7 @@ import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
 import { selectColumns, toEntities } from "../db/raw-select";
 import { SqlParams } from "../db/sql-params";
+import { newVersionedRow } from "../db/versioned-write";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, OrderDirection, toPage } from "../common/pagination";
 import type { Warning } from "../common/warning";
 import { Lead } from "./lead.entity";
@@ -149,11 +150,7 @@ export class LeadService {
       ...schedule,
       useStrategiesForFollowUps: input.useStrategiesForFollowUps ?? false,
       orgSourceId: input.orgSourceId ?? null,
-      createdOn: now,
-      createdBy: principal.actor,
-      lastUpdatedOn: now,
-      lastUpdatedBy: principal.actor,
-      version: 1,
+      ...newVersionedRow(principal.actor, now),
     } satisfies Omit<Lead, "followUpState">);
 
     await this.ds.transaction(async (tx) => {

@@ -5,6 +5,13 @@ import { codes, type GqlResponse } from "./app";
  * the test, and the assertions every write test makes.
  */
 
+/** Every scalar field of a Lead (and its schedule's steps). */
+export const LEAD_SCALARS = `
+  id userId type leadFor status subStatus owner email timezone extendedFields
+  nextFollowUp lastFollowUp followUpStep followUpState
+  followUpConfig { step hours channel voicemailEnabled strategyIds }
+  useStrategiesForFollowUps orgSourceId createdOn createdBy lastUpdatedOn lastUpdatedBy version`;
+
 export const CREATE_LEAD = `mutation ($input: CreateLeadInput!) { createLead(input: $input) { lead { id version } } }`;
 export const CREATE_REASON = `mutation ($reason: String!) { createLeadReason(reason: $reason) { id reason } }`;
 export const CREATE_SUB_STATUS = `mutation ($status: LeadStatus!, $subStatus: String!) {
