@@ -64,13 +64,20 @@ export function encodeCursor(key: CursorKey): string {
 /** Ids are at most 40 characters (the width of every id column). */
 const MAX_ID_LENGTH = 40;
 
+/** A cursor's position: the sort key's instant (null for a NULL key) and the id of the last row seen. */
+export interface CursorPosition {
+  at: Date | null;
+  id: string;
+}
+
 /**
- * The position a cursor of this server holds, for the ordering `order`. Anything else, however it
- * came to be (forged, truncated, tampered, from another query), is BAD_USER_INPUT on `path`: the
- * content must be exactly what `encodeCursor` writes, with a timestamp PostgreSQL can store and
- * an id that can be one, so nothing a client makes up reaches SQL.
+ * The position a cursor of this server holds, for the ordering `order` (whose sort key may be NULL
+ * only when `nullable`). Anything else, however it came to be (forged, truncated, tampered, from
+ * another query), is BAD_USER_INPUT on `path`: the content must be exactly what `encodeCursor`
+ * writes, with a timestamp PostgreSQL can store and an id that can be one, so nothing a client
+ * makes up reaches SQL.
  */
-export function decodeCursor(cursor: string, order: string, path = "after"): CursorKey {
+export function decodeCursor(cursor: string, order: string, { nullable = false, path = "after" } = {}): CursorPosition {
   const invalid = () => invalidField(path, "is not a valid cursor");
   let parsed: unknown;
   try {
@@ -81,13 +88,14 @@ export function decodeCursor(cursor: string, order: string, path = "after"): Cur
   if (!Array.isArray(parsed) || parsed.length !== 3) throw invalid();
   const [tag, value, id] = parsed as unknown[];
   if (typeof tag !== "string" || typeof id !== "string" || (value !== null && typeof value !== "string")) throw invalid();
-  if (value !== null && !parseIsoUtc(value)) throw invalid();
+  const at = value === null ? null : parseIsoUtc(value);
+  if (at === undefined) throw invalid();
   if (!id || id.length > MAX_ID_LENGTH || !isStorableText(id) || !isStorableText(tag)) throw invalid();
-  const key: CursorKey = { order: tag, value, id };
   // Another spelling of the same content (base64 padding, JSON whitespace) is not one we issued.
-  if (encodeCursor(key) !== cursor) throw invalid();
+  if (encodeCursor({ order: tag, value, id }) !== cursor) throw invalid();
   if (tag !== order) throw invalidField(path, "belongs to a different ordering");
-  return key;
+  if (at === null && !nullable) throw invalid();
+  return { at, id };
 }
 
 export interface Edge<T> {

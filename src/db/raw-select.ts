@@ -36,3 +36,10 @@ export function selectColumns(ds: DataSource, entity: EntityClass<unknown>, alia
 export function toEntities<T>(entity: EntityClass<T>, rows: object[]): T[] {
   return rows.map((row) => Object.assign(new entity() as object, row) as T);
 }
+
+/** The org's row of the entity's table with this id, as an entity (see `toEntities`), or null. */
+export async function selectOneOfOrg<T>(ds: DataSource, entity: EntityClass<T>, org: string, id: string): Promise<T | null> {
+  const table = ds.getMetadata(entity).tableName;
+  const rows = await ds.query(`SELECT ${selectColumns(ds, entity, "t")} FROM "${table}" t WHERE t.id = $1 AND t.org_id = $2`, [id, org]);
+  return rows.length ? toEntities(entity, rows)[0] : null;
+}

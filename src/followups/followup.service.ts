@@ -4,7 +4,7 @@ import { invalidField } from "../common/errors";
 import { requireSomeChange } from "../common/validation";
 import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
-import { selectColumns, toEntities } from "../db/raw-select";
+import { selectColumns, selectOneOfOrg, toEntities } from "../db/raw-select";
 import { SqlParams } from "../db/sql-params";
 import { newVersionedRow, updateVersioned } from "../db/versioned-write";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
@@ -40,15 +40,13 @@ const UPDATABLE = [
 export class FollowupService {
   constructor(private readonly ds: DataSource) {}
 
-  async get(principal: Principal, id: string): Promise<Followup | null> {
-    const rows = await this.ds.query(`SELECT ${selectColumns(this.ds, Followup, "f")} FROM followups f WHERE f.id = $1 AND f.org_id = $2`, [id, principal.org]);
-    return rows.length ? toEntities(Followup, rows)[0] : null;
+  get(principal: Principal, id: string): Promise<Followup | null> {
+    return selectOneOfOrg(this.ds, Followup, principal.org, id);
   }
 
   async list(principal: Principal, filter: FollowupFilter | null | undefined, first?: number | null, after?: string | null) {
     const size = first ?? DEFAULT_PAGE_SIZE;
     const cursor = after != null ? decodeCursor(after, ORDER_KEY) : undefined;
-    if (cursor?.value === null) throw invalidField("after", "is not a valid cursor");
 
     const f = filter ?? {};
     const params = new SqlParams();
@@ -62,7 +60,7 @@ export class FollowupService {
     const countParams = [...params.values];
 
     let where = filtered;
-    if (cursor) where += ` AND (f.created_on, f.id) < (CAST(${params.add(new Date(cursor.value!))} AS timestamptz), ${params.add(cursor.id)})`;
+    if (cursor) where += ` AND (f.created_on, f.id) < (CAST(${params.add(cursor.at)} AS timestamptz), ${params.add(cursor.id)})`;
     const rows = toEntities(
       Followup,
       await this.ds.query(

@@ -4,7 +4,7 @@ import { badInput, invalidField } from "../common/errors";
 import { requireSomeChange } from "../common/validation";
 import { formatIsoUtc } from "../common/date-time";
 import { newId } from "../common/ids";
-import { selectColumns, toEntities } from "../db/raw-select";
+import { selectColumns, selectOneOfOrg, toEntities } from "../db/raw-select";
 import { SqlParams } from "../db/sql-params";
 import { newVersionedRow } from "../db/versioned-write";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, OrderDirection, toPage } from "../common/pagination";
@@ -81,9 +81,8 @@ export class LeadService {
     private readonly limits: ServiceLimits,
   ) {}
 
-  async get(principal: Principal, id: string): Promise<Lead | null> {
-    const rows = await this.ds.query(`SELECT ${selectColumns(this.ds, Lead, "lead")} FROM leads lead WHERE lead.id = $1 AND lead.org_id = $2`, [id, principal.org]);
-    return rows.length ? toEntities(Lead, rows)[0] : null;
+  get(principal: Principal, id: string): Promise<Lead | null> {
+    return selectOneOfOrg(this.ds, Lead, principal.org, id);
   }
 
   async list(principal: Principal, filter: LeadFilter | null | undefined, orderBy: LeadOrder | null | undefined, first?: number | null, after?: string | null) {
@@ -92,8 +91,7 @@ export class LeadService {
     const order = ORDER_COLUMNS[field];
     const orderKey = `${field}:${direction}`;
     const size = first ?? DEFAULT_PAGE_SIZE;
-    const cursor = after != null ? decodeCursor(after, orderKey) : undefined;
-    if (cursor?.value === null && !order.nullable) throw invalidField("after", "is not a valid cursor");
+    const cursor = after != null ? decodeCursor(after, orderKey, { nullable: order.nullable }) : undefined;
 
     const params = new SqlParams();
     const filtered = filterConditions(principal, filter ?? {}, params);
@@ -104,7 +102,7 @@ export class LeadService {
     if (cursor) {
       // Rows strictly after the cursor in the ordering (NULL sort keys come last in both directions, see sortKey).
       // A Date, which pg writes with its era (year 0000 is 1 BC); PostgreSQL refuses that ISO spelling.
-      const value = params.add(cursor.value === null ? nullAs : new Date(cursor.value));
+      const value = params.add(cursor.at ?? nullAs);
       where += ` AND (${expr}, lead.id) ${dir === "ASC" ? ">" : "<"} (CAST(${value} AS timestamptz), ${params.add(cursor.id)})`;
     }
     const raw = await this.ds.query(
