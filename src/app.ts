@@ -14,6 +14,7 @@ import { createContext, type Context } from "./context";
 import { openAppDatabase } from "./database";
 import type { Database } from "./db/data-source";
 import { seedDemoData } from "./demo/seed";
+import { startEventRetention } from "./events/event-retention";
 import { compiledExecution } from "./execution";
 import { accessLog, operationLog, requestId } from "./http/access-log";
 import { auth } from "./http/auth";
@@ -59,6 +60,8 @@ export async function startApp(config: AppConfig): Promise<App> {
     if (config.migrationsRun) await dataSource.runMigrations({ transaction: "each" });
     if (config.demoData) await seedDemoData(dataSource);
 
+    const retention = startEventRetention(dataSource, config.eventsRetentionDays);
+    held.push(() => retention.stop());
     const schema = await buildAppSchema();
     const services = createServices(dataSource, config);
     const apiKeys = new ApiKeyService(dataSource);

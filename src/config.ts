@@ -76,6 +76,12 @@ export interface AppConfig {
   redisUrl?: string;
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` names the client (false: the socket's peer). */
   trustProxy: boolean | number | string;
+  /** Days change events are kept; an events cursor older than that is CURSOR_EXPIRED. */
+  eventsRetentionDays: number;
+  /** Subscriptions one WebSocket connection may hold at once. */
+  maxSubscriptionsPerConnection: number;
+  /** How often the live event stream reads the log without a wake-up signal: the bound on a lost signal's delay. */
+  eventsPollMs: number;
 }
 
 export const DEV_JWT_SECRET = "development-secret-do-not-use-in-production";
@@ -198,6 +204,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     playground: bool(source.PLAYGROUND, env !== "production"),
     fieldSuggestions: env !== "production",
     corsOrigins: corsOrigins(source.CORS_ORIGINS, env === "production" ? [] : "*"),
+    eventsRetentionDays: int("EVENTS_RETENTION_DAYS", source.EVENTS_RETENTION_DAYS, 30, 1, 3650),
+    maxSubscriptionsPerConnection: int("MAX_SUBSCRIPTIONS_PER_CONNECTION", source.MAX_SUBSCRIPTIONS_PER_CONNECTION, 20, 1, 1000),
+    eventsPollMs: int("EVENTS_POLL_MS", source.EVENTS_POLL_MS, 500, 10, 60_000),
     bodyLimitBytes: bytes("BODY_LIMIT", source.BODY_LIMIT, 1024 * 1024),
     requestTimeoutMs: int("REQUEST_TIMEOUT_MS", source.REQUEST_TIMEOUT_MS, 30_000, 0, 3_600_000),
     jitCompileAfter: int("JIT_COMPILE_AFTER", source.JIT_COMPILE_AFTER, 2, 0, 1_000_000),

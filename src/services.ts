@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { EventService } from "./events/event.service";
 import { FollowupService } from "./followups/followup.service";
 import { LeadFollowupsService } from "./leads/lead-followups.service";
 import { LeadStatusService } from "./leads/lead-status.service";
@@ -17,6 +18,7 @@ export function createServices(ds: DataSource, limits: ServiceLimits) {
     leadStatus,
     leadFollowups: new LeadFollowupsService(ds),
     followups: new FollowupService(ds),
+    events: new EventService(ds),
   };
 }
 

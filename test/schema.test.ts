@@ -48,7 +48,7 @@ describe("schema.graphql", () => {
   it("has the contract's operations", async () => {
     const schema = await buildAppSchema();
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual(
-      ["followup", "followups", "lead", "leadReasons", "leadSubStatuses", "leads", "node", "viewer"].sort(),
+      ["events", "followup", "followups", "lead", "leadReasons", "leadSubStatuses", "leads", "node", "viewer"].sort(),
     );
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(
       [

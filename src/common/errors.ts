@@ -5,7 +5,7 @@
  */
 
 /** The rules' answers: services, the auth checker and the rate limiter throw them as DomainErrors. */
-export type DomainErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "FAILED_PRECONDITION" | "RATE_LIMITED";
+export type DomainErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND" | "CONFLICT" | "FAILED_PRECONDITION" | "CURSOR_EXPIRED" | "RATE_LIMITED";
 
 /** Requests refused for their shape, size or duration, each limit its own. */
 export type RequestLimitCode =

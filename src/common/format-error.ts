@@ -31,6 +31,7 @@ export function errorBody(code: ErrorCode, message: string, options: ErrorPlace 
     case "NOT_FOUND":
     case "CONFLICT":
     case "FAILED_PRECONDITION":
+    case "CURSOR_EXPIRED":
     case "RATE_LIMITED":
     case "QUERY_TOO_DEEP":
     case "QUERY_TOO_COMPLEX":

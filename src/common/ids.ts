@@ -8,6 +8,7 @@ export const ID_PREFIX = {
   statusLog: "slog",
   reason: "rsn",
   apiKey: "key",
+  event: "evt",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -15,6 +15,11 @@ import { FollowupStatus } from "./followup.enums";
 import type { CreateFollowupInput, UpdateFollowupInput } from "./followup.inputs";
 import type { FollowupPayload } from "./followup.payload";
 import type { FollowupFilter } from "./followup.query-inputs";
+import { dataOf, FOLLOWUP_DATA_FIELDS, type EventData } from "../events/event-data";
+import { appendEvent } from "../events/event-log";
+import { EventType } from "../events/event-type";
+
+const followupData = (followup: Followup): EventData => dataOf(followup, FOLLOWUP_DATA_FIELDS);
 
 /** Tags followups' cursors; distinct from every `leads` ordering key, so neither query takes the other's cursors. */
 const ORDER_KEY = "followups:CREATED_ON:DESC";
@@ -99,6 +104,16 @@ export class FollowupService {
         ...newVersionedRow(principal.actor, now),
       } satisfies Omit<Followup, "lead">);
       await tx.insert(Followup, followup);
+      await appendEvent(tx, {
+        org: principal.org,
+        type: EventType.FOLLOWUP_CREATED,
+        actor: principal.actor,
+        occurredOn: now,
+        leadId: followup.leadId,
+        followupId: followup.id,
+        before: null,
+        after: followupData(followup),
+      });
       return followup;
     });
     return { followup, warnings: [] };
@@ -108,9 +123,25 @@ export class FollowupService {
     const given = requireSomeChange(input, UPDATABLE);
     const changes: Partial<Followup> = {};
     for (const key of given) Object.assign(changes, { [key]: input[key] });
-    const { row: followup } = await this.ds.transaction((tx) =>
-      updateVersioned(tx, Followup, { org: principal.org, id, expectedVersion: input.expectedVersion }, principal.actor, () => ({ changes })),
-    );
+    const followup = await this.ds.transaction(async (tx) => {
+      let before: EventData | undefined;
+      const ref = { org: principal.org, id, expectedVersion: input.expectedVersion };
+      const { row, now } = await updateVersioned(tx, Followup, ref, principal.actor, (followup) => {
+        before = followupData(followup);
+        return { changes };
+      });
+      await appendEvent(tx, {
+        org: principal.org,
+        type: EventType.FOLLOWUP_UPDATED,
+        actor: principal.actor,
+        occurredOn: now,
+        leadId: row.leadId,
+        followupId: row.id,
+        before: before!,
+        after: followupData(row),
+      });
+      return row;
+    });
     return { followup, warnings: [] };
   }
 }

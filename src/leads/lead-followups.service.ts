@@ -7,6 +7,8 @@ import type { Lead } from "./lead.entity";
 import type { UpdateLeadFollowupsInput } from "./lead.inputs";
 import type { LeadPayload } from "./lead.payload";
 import { refuseIfDeleted, updateLead } from "./lead.repository";
+import { dataOf, FOLLOW_UP_DETAIL_DATA_FIELDS } from "../events/event-data";
+import { EventType } from "../events/event-type";
 
 /** Capillary "Update Lead Followups": record a follow-up with the customer on the lead. */
 export class LeadFollowupsService {
@@ -16,9 +18,10 @@ export class LeadFollowupsService {
     if (input.nextFollowUp && input.nextFollowUp < input.followedUpOn)
       throw invalidField("input.nextFollowUp", "must not be before followedUpOn");
     const lead = await this.ds.transaction(async (tx) => {
-      const { lead } = await updateLead(tx, principal, id, input.expectedVersion, async (lead, now) => {
+      const event = EventType.LEAD_FOLLOW_UP_RECORDED;
+      const { lead } = await updateLead(tx, principal, { id, expectedVersion: input.expectedVersion, event }, async (lead, now) => {
         refuseIfDeleted(lead, "follow-ups cannot be recorded");
-        await tx.insert(FollowUpDetail, {
+        const detail = Object.assign(new FollowUpDetail(), {
           id: newId("followUpDetail"),
           orgId: lead.orgId,
           leadId: lead.id,
@@ -32,11 +35,15 @@ export class LeadFollowupsService {
           // `now` is read once the lead is locked: queued writers' details are stamped in the order they are written.
           createdOn: input.createdOn ?? now,
         });
+        await tx.insert(FollowUpDetail, detail);
         const changes: Partial<Lead> = {};
         // The latest follow-up seen wins, whatever order they are recorded in.
         if (!lead.lastFollowUp || input.followedUpOn > lead.lastFollowUp) changes.lastFollowUp = input.followedUpOn;
         if (input.nextFollowUp) changes.nextFollowUp = input.nextFollowUp;
-        return { changes };
+        return {
+          changes,
+          related: async () => ({ followUpDetail: { field: "followUpDetails", data: dataOf(detail, FOLLOW_UP_DETAIL_DATA_FIELDS) } }),
+        };
       });
       return lead;
     });

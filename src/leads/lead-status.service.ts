@@ -12,6 +12,10 @@ import type { UpdateLeadStatusInput } from "./lead.inputs";
 import type { LeadPayload } from "./lead.payload";
 import { deletedRefusal, updateLead } from "./lead.repository";
 import { storedName } from "./names";
+import { dataOf, STATUS_LOG_DATA_FIELDS, type EventData } from "../events/event-data";
+import { EventType } from "../events/event-type";
+
+export const statusLogData = (log: StatusLog): EventData => dataOf(log, STATUS_LOG_DATA_FIELDS);
 
 const CLOSED: ReadonlySet<LeadStatus> = new Set([LeadStatus.WON, LeadStatus.LOST]);
 
@@ -38,9 +42,7 @@ export class LeadStatusService {
 
   async updateLeadStatus(principal: Principal, id: string, input: UpdateLeadStatusInput): Promise<LeadPayload> {
     const lead = await this.ds.transaction(async (tx) => {
-      let previousStatus: LeadStatus | undefined;
-      let reasonText = "";
-      const { lead, now } = await updateLead(tx, principal, id, input.expectedVersion, async (lead) => {
+      const { lead } = await updateLead(tx, principal, { id, expectedVersion: input.expectedVersion, event: EventType.LEAD_STATUS_CHANGED }, async (lead) => {
         const reason = await tx.findOneBy(LeadReason, { id: input.reasonId, orgId: principal.org });
         const subStatus = storedName(input.subStatus);
         // Both references are checked, so that one answer names every offending path.
@@ -51,17 +53,21 @@ export class LeadStatusService {
         if (!reason || subStatusError) throw badInput(fields);
         const refusal = statusChangeRefusal(lead, { status: input.status, subStatus });
         if (refusal) throw failedPrecondition(refusal);
-        previousStatus = lead.status;
-        reasonText = reason.reason;
-        return { changes: { status: input.status, subStatus } };
-      });
-      await this.appendLog(tx, lead, {
-        previousStatus: previousStatus!,
-        reasonId: input.reasonId,
-        reason: reasonText,
-        createdBy: input.createdBy ?? principal.actor,
-        // `now` is read once the lead is locked: queued writers' entries are stamped in the order of the log.
-        createdOn: input.createdOn ?? now,
+        const previousStatus = lead.status;
+        return {
+          changes: { status: input.status, subStatus },
+          related: async (lead, now) => {
+            const log = await this.appendLog(tx, lead, {
+              previousStatus,
+              reasonId: input.reasonId,
+              reason: reason.reason,
+              createdBy: input.createdBy ?? principal.actor,
+              // `now` is read once the lead is locked: queued writers' entries are stamped in the order of the log.
+              createdOn: input.createdOn ?? now,
+            });
+            return { statusLog: { field: "statusLogDetails", data: statusLogData(log) } };
+          },
+        };
       });
       return lead;
     });
@@ -85,8 +91,8 @@ export class LeadStatusService {
     tx: EntityManager,
     lead: Lead,
     entry: Pick<StatusLog, "previousStatus" | "reasonId" | "reason" | "createdBy" | "createdOn">,
-  ): Promise<void> {
-    await tx.insert(StatusLog, {
+  ): Promise<StatusLog> {
+    const log = Object.assign(new StatusLog(), {
       id: newId("statusLog"),
       orgId: lead.orgId,
       leadId: lead.id,
@@ -95,6 +101,8 @@ export class LeadStatusService {
       subStatus: lead.subStatus,
       ...entry,
     });
+    await tx.insert(StatusLog, log);
+    return log;
   }
 
   /** Alphabetically, whatever the database's collation: case-insensitive, ties broken by the exact text. */

@@ -14,7 +14,10 @@ import { LeadStatus, LeadType } from "./lead.enums";
 import type { CreateLeadInput, UpdateLeadInput } from "./lead.inputs";
 import type { LeadPayload } from "./lead.payload";
 import { LeadOrderField, type LeadFilter, type LeadOrder } from "./lead.query-inputs";
-import { mergeExtendedFields, updateLead } from "./lead.repository";
+import { leadData, mergeExtendedFields, updateLead } from "./lead.repository";
+import { appendEvent } from "../events/event-log";
+import { EventType } from "../events/event-type";
+import { statusLogData } from "./lead-status.service";
 import { reschedule, strategiesDisabled, type Schedule } from "./follow-up-schedule";
 import type { LeadStatusService } from "./lead-status.service";
 import { storedName } from "./names";
@@ -154,12 +157,22 @@ export class LeadService {
     await this.ds.transaction(async (tx) => {
       await this.statuses.assertSubStatusDefined(tx, principal.org, status, lead.subStatus, "input.subStatus");
       await tx.insert(Lead, lead);
-      await this.statuses.appendLog(tx, lead, {
+      const log = await this.statuses.appendLog(tx, lead, {
         previousStatus: null,
         reasonId: null,
         reason: null,
         createdBy: principal.actor,
         createdOn: now,
+      });
+      await appendEvent(tx, {
+        org: principal.org,
+        type: EventType.LEAD_CREATED,
+        actor: principal.actor,
+        occurredOn: now,
+        leadId: lead.id,
+        before: null,
+        after: leadData(lead),
+        related: { statusLog: { field: "statusLogDetails", data: statusLogData(log) } },
       });
     });
     return { lead, warnings: strategyWarnings(lead) };
@@ -168,7 +181,7 @@ export class LeadService {
   async update(principal: Principal, id: string, input: UpdateLeadInput): Promise<LeadPayload> {
     requireSomeChange(input, UPDATABLE);
     const lead = await this.ds.transaction(async (tx) => {
-      const { lead } = await updateLead(tx, principal, id, input.expectedVersion, (lead, now) => {
+      const { lead } = await updateLead(tx, principal, { id, expectedVersion: input.expectedVersion, event: EventType.LEAD_UPDATED }, (lead, now) => {
         const changes: Partial<Lead> = {};
         if (input.owner !== undefined) changes.owner = input.owner;
         if (input.email !== undefined) changes.email = input.email;

@@ -2,10 +2,12 @@ import { Field, ID, InterfaceType } from "type-graphql";
 import { idKind } from "../common/ids";
 
 /** The concrete type of a Node, told by its id's prefix. */
-export const resolveNodeType = (value: { id: string }): string => (idKind(value.id) === "lead" ? "Lead" : "Followup");
+const NODE_TYPES = { lead: "Lead", followup: "Followup", event: "Event" } as const;
+
+export const resolveNodeType = (value: { id: string }): string => NODE_TYPES[idKind(value.id) as keyof typeof NODE_TYPES] ?? "Followup";
 
 @InterfaceType({
-  description: "An object with a global opaque id; `node(id)` fetches any Lead or Followup by it.",
+  description: "An object with a global opaque id; `node(id)` fetches any Lead, Followup or Event by it.",
   resolveType: resolveNodeType,
 })
 export abstract class Node {

@@ -10,9 +10,9 @@ export class NodeResolver {
   @Authorized()
   @Query(() => Node, {
     nullable: true,
-    description: "Any Lead (needs leads:read) or Followup (needs followups:read) of the caller's org by id; null when there is none.",
+    description: "Any Lead (needs leads:read), Followup (needs followups:read) or Event (the scope of its type) of the caller's org by id; null when there is none.",
   })
-  async node(@Arg("id", () => ID, { description: "A Lead or Followup id." }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
+  async node(@Arg("id", () => ID, { description: "A Lead, Followup or Event id." }) id: string, @Ctx() ctx: Context): Promise<Node | null> {
     const auth = ctx.auth!;
     switch (idKind(id)) {
       case "lead":
@@ -21,6 +21,9 @@ export class NodeResolver {
       case "followup":
         if (!auth.scopes.has("followups:read")) throw forbidden("followups:read");
         return ctx.services.followups.get(auth, id);
+      case "event":
+        // FORBIDDEN when the event's type needs a scope the caller lacks.
+        return ctx.services.events.get(auth, id);
       default:
         return null;
     }
