@@ -15,6 +15,9 @@ import { openAppDatabase } from "./database";
 import type { Database } from "./db/data-source";
 import { seedDemoData } from "./demo/seed";
 import { startEventRetention } from "./events/event-retention";
+import { onEventsCommitted } from "./events/event-log";
+import { connectEventSignal } from "./events/event-signals";
+import { subscriptions } from "./http/subscriptions";
 import { compiledExecution } from "./execution";
 import { accessLog, operationLog, requestId } from "./http/access-log";
 import { auth } from "./http/auth";
@@ -68,20 +71,33 @@ export async function startApp(config: AppConfig): Promise<App> {
     held.push(() => apiKeys.flush());
     const rateLimiter = await createRateLimiter(config);
     held.push(() => rateLimiter.close());
+    // The live event stream: woken by this process's commits and, through the signal, other instances'.
+    const stream = services.events.stream;
+    await stream.start();
+    held.push(() => stream.stop());
+    const signal = await connectEventSignal(config, dataSource, () => stream.wake());
+    held.push(() => signal.close());
+    const unlisten = onEventsCommitted(dataSource, () => {
+      stream.wake();
+      signal.publish();
+    });
+    held.push(async () => unlisten());
     const idempotency = createIdempotency(dataSource, { ttlHours: config.idempotencyTtlHours, waitMs: config.idempotencyWaitMs });
     held.push(() => idempotency.close());
 
+    const validationRules = [
+      queryLimitsRule({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases, maxDirectives: config.maxDirectives }),
+      ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
+    ];
+    const format = config.fieldSuggestions ? formatError : withoutSuggestions(formatError);
     const apollo = new ApolloServer<Context>({
       gateway: compiledExecution(schema, { compileAfter: config.jitCompileAfter }),
-      formatError: config.fieldSuggestions ? formatError : withoutSuggestions(formatError),
+      formatError: format,
       includeStacktraceInErrorResponses: false,
       // Introspection is refused by the rule below, with graphql-js's message rather than Apollo's.
       introspection: true,
       parseOptions: config.maxTokens > 0 ? { maxTokens: config.maxTokens } : {},
-      validationRules: [
-        queryLimitsRule({ maxDepth: config.maxQueryDepth, maxCost: config.maxQueryCost, maxAliases: config.maxAliases, maxDirectives: config.maxDirectives }),
-        ...(config.introspection ? [] : [NoSchemaIntrospectionCustomRule]),
-      ],
+      validationRules,
       allowBatchedHttpRequests: config.maxBatch > 1,
       // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
       stopOnTerminationSignals: false,
@@ -123,6 +139,20 @@ export async function startApp(config: AppConfig): Promise<App> {
     await app.register(shutdown, { graceMs: config.shutdownGraceMs, release });
     await app.register(health, { dataSource });
     if (pages) await app.register(pages.assets);
+
+    // WebSocket upgrades of /graphql: subscriptions, outside the HTTP endpoint's hooks.
+    await app.register(subscriptions, {
+      schema,
+      dataSource,
+      services,
+      jwtSecret: config.jwtSecret,
+      apiKeys,
+      validationRules,
+      maxTokens: config.maxTokens,
+      maxSubscriptionsPerConnection: config.maxSubscriptionsPerConnection,
+      authCheckMs: config.subscriptionAuthCheckMs,
+      format,
+    });
 
     // /graphql, and what guards it.
     await app.register(async (graphql) => {

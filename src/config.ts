@@ -82,6 +82,8 @@ export interface AppConfig {
   maxSubscriptionsPerConnection: number;
   /** How often the live event stream reads the log without a wake-up signal: the bound on a lost signal's delay. */
   eventsPollMs: number;
+  /** How often a WebSocket connection's credentials are checked again (closed with 4403 once expired or revoked). */
+  subscriptionAuthCheckMs: number;
 }
 
 export const DEV_JWT_SECRET = "development-secret-do-not-use-in-production";
@@ -207,6 +209,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     eventsRetentionDays: int("EVENTS_RETENTION_DAYS", source.EVENTS_RETENTION_DAYS, 30, 1, 3650),
     maxSubscriptionsPerConnection: int("MAX_SUBSCRIPTIONS_PER_CONNECTION", source.MAX_SUBSCRIPTIONS_PER_CONNECTION, 20, 1, 1000),
     eventsPollMs: int("EVENTS_POLL_MS", source.EVENTS_POLL_MS, 500, 10, 60_000),
+    subscriptionAuthCheckMs: int("SUBSCRIPTION_AUTH_CHECK_MS", source.SUBSCRIPTION_AUTH_CHECK_MS, 30_000, 50, 60_000),
     bodyLimitBytes: bytes("BODY_LIMIT", source.BODY_LIMIT, 1024 * 1024),
     requestTimeoutMs: int("REQUEST_TIMEOUT_MS", source.REQUEST_TIMEOUT_MS, 30_000, 0, 3_600_000),
     jitCompileAfter: int("JIT_COMPILE_AFTER", source.JIT_COMPILE_AFTER, 2, 0, 1_000_000),

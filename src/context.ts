@@ -25,6 +25,8 @@ export interface Context {
   request: RequestInfo;
   services: Services;
   loaders: Loaders;
+  /** A subscription's context lives as long as it does: a new set of loaders for each event, so that none serves stale rows. */
+  renewLoaders?(): void;
 }
 
 export interface ContextDeps {

@@ -84,6 +84,7 @@ export function compiledExecution(schema: GraphQLSchema, { compileAfter }: { com
           // No operation by that name (or several and none named): graphql-js's own error, which
           // Apollo turns into 400 OPERATION_RESOLUTION_FAILURE.
           if (!request.operation) return interpret();
+          if (request.operation.operation === "subscription") return { errors: [subscriptionOverHttp()] };
           // A mutation's answer is a payload of a few fields and its time is its transaction's:
           // compiling saves nothing there, and would coerce its (larger) input twice.
           if (request.operation.operation !== "query") return interpret();
@@ -110,6 +111,12 @@ export function compiledExecution(schema: GraphQLSchema, { compileAfter }: { com
     async stop() {},
   };
 }
+
+/** API.md: subscriptions are served over WebSocket only. */
+const subscriptionOverHttp = () =>
+  new GraphQLError("Subscriptions are served over WebSocket on this path (graphql-transport-ws protocol), not over HTTP", {
+    extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+  });
 
 /**
  * The operation's fields with every fragment spread expanded where it is used (what graphql-jit

@@ -23,6 +23,16 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     authChecker,
     validateFn: validateArgs,
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],
+    // Every subscription brings its own `subscribe` (the event log, src/events/event-stream.ts);
+    // type-graphql asks for a PubSub all the same, and this one is never used.
+    pubSub: {
+      publish: () => {
+        throw new Error("no PubSub: events come from the event log");
+      },
+      subscribe: () => {
+        throw new Error("no PubSub: events come from the event log");
+      },
+    },
   };
   const schema = await buildSchema(options);
   sortResolverParamsOnce();

@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { EventService } from "./events/event.service";
+import { EventStream } from "./events/event-stream";
 import { FollowupService } from "./followups/followup.service";
 import { LeadFollowupsService } from "./leads/lead-followups.service";
 import { LeadStatusService } from "./leads/lead-status.service";
@@ -8,6 +9,8 @@ import { LeadService } from "./leads/lead.service";
 /** The limits the services enforce (from AppConfig). */
 export interface ServiceLimits {
   maxExtendedFieldsBytes: number;
+  /** How often the live event stream reads the log besides when woken. */
+  eventsPollMs: number;
 }
 
 /** The services holding the rules; one set per app, shared by all requests. */
@@ -18,7 +21,7 @@ export function createServices(ds: DataSource, limits: ServiceLimits) {
     leadStatus,
     leadFollowups: new LeadFollowupsService(ds),
     followups: new FollowupService(ds),
-    events: new EventService(ds),
+    events: new EventService(ds, new EventStream(ds, limits.eventsPollMs)),
   };
 }
 

@@ -15,6 +15,7 @@ export type RequestLimitCode =
   | "TOO_MANY_DIRECTIVES"
   | "TOO_MANY_TOKENS"
   | "BATCH_TOO_LARGE"
+  | "TOO_MANY_SUBSCRIPTIONS"
   | "TIMEOUT";
 
 /** What graphql-js and Apollo call a request they cannot run as sent (never a failure of ours). */

@@ -39,6 +39,7 @@ export function errorBody(code: ErrorCode, message: string, options: ErrorPlace 
     case "TOO_MANY_DIRECTIVES":
     case "TOO_MANY_TOKENS":
     case "BATCH_TOO_LARGE":
+    case "TOO_MANY_SUBSCRIPTIONS":
     case "TIMEOUT":
       // our own messages, which name no input
       return { ...place, message, extensions: { code } };

@@ -78,6 +78,12 @@ export async function readLog(ds: DataSource, query: LogQuery): Promise<LogPage>
   return { events, more, resumeAt };
 }
 
+/** The log's horizon now: the position before every event of a transaction still in flight or yet to start. */
+export async function currentHorizon(ds: DataSource): Promise<LogPosition> {
+  const [row] = await ds.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
+  return { xid: BigInt(row.horizon), seq: 0n };
+}
+
 export const cursorExpired = () =>
   new DomainError("CURSOR_EXPIRED", "This events cursor is older than the retention window (EVENTS_RETENTION_DAYS): resynchronise, then read from a new cursor");
 

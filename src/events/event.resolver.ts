@@ -1,8 +1,10 @@
-import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from "type-graphql";
+import { Args, Authorized, Ctx, FieldResolver, Query, Resolver, Root, Subscription, type SubscribeResolverData } from "type-graphql";
+import { unauthenticated } from "../common/errors";
 import type { Context } from "../context";
 import { Followup } from "../followups/followup.entity";
 import { Lead } from "../leads/lead.entity";
-import { Event, EventConnection, EventsArgs } from "./event";
+import { Event, EventConnection, EventFilterArgs, EventsArgs, toEvent } from "./event";
+import type { LoggedEvent } from "./event-feed";
 
 @Resolver(() => Event)
 export class EventResolver {
@@ -13,6 +15,16 @@ export class EventResolver {
   })
   events(@Args() { after, first, types, leadId }: EventsArgs, @Ctx() ctx: Context): Promise<EventConnection> {
     return ctx.services.events.page(ctx.auth!, { types, leadId }, after, first);
+  }
+
+  @Subscription(() => Event, {
+    name: "events",
+    description:
+      "The org's change events as they commit (WebSocket, graphql-transport-ws): without `after` from now on; with `after`, first every event after that cursor from the log, then live, with no gap and no duplicate at the seam. Same scope rules as Query.events.",
+    subscribe: (data: SubscribeResolverData<unknown, EventFilterArgs, Context>) => subscribeToEvents(data),
+  })
+  eventsLive(@Root() event: LoggedEvent, @Args() _filter: EventFilterArgs): Event {
+    return toEvent(event);
   }
 
   @Authorized("leads:read")
@@ -26,4 +38,22 @@ export class EventResolver {
   followup(@Root() event: Event, @Ctx() ctx: Context): Promise<Followup | null> | null {
     return event.followupId ? ctx.services.followups.get(ctx.auth!, event.followupId) : null;
   }
+}
+
+/** The subscription's source: the caller's events, each resolved with fresh loaders (so `lead` and `followup` are current). */
+async function* withFreshLoaders(events: AsyncGenerator<LoggedEvent>, ctx: Context): AsyncGenerator<LoggedEvent> {
+  try {
+    for await (const event of events) {
+      ctx.renewLoaders?.();
+      yield event;
+    }
+  } finally {
+    await events.return(undefined);
+  }
+}
+
+async function subscribeToEvents({ args, context }: SubscribeResolverData<unknown, EventFilterArgs, Context>): Promise<AsyncGenerator<LoggedEvent>> {
+  if (!context.auth) throw unauthenticated(context.authError);
+  const { types, leadId, after } = args;
+  return withFreshLoaders(await context.services.events.subscribe(context.auth, { types, leadId }, after), context);
 }

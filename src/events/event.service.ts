@@ -3,7 +3,8 @@ import { forbidden } from "../common/errors";
 import { DEFAULT_PAGE_SIZE } from "../common/pagination";
 import type { Principal } from "../auth/scopes";
 import { decodeEventCursor, encodeEventCursor } from "./event-cursor";
-import { readEvent, readLog } from "./event-feed";
+import { readEvent, readLog, type LoggedEvent } from "./event-feed";
+import type { EventStream } from "./event-stream";
 import { scopeOfEventType, visibleEventTypes, type EventType } from "./event-type";
 import { toEvent, type Event, type EventConnection } from "./event";
 
@@ -14,7 +15,11 @@ export interface EventFilter {
 
 /** The feed partners poll (API.md "Change events"): one org's log, the types the caller may see. */
 export class EventService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    /** The log read live, for subscriptions; started and stopped by the app. */
+    readonly stream: EventStream,
+  ) {}
 
   async page(principal: Principal, filter: EventFilter, after?: string | null, first?: number | null): Promise<EventConnection> {
     const types = this.typesFor(principal, filter.types);
@@ -34,6 +39,17 @@ export class EventService {
         endCursor: encodeEventCursor(page.resumeAt),
       },
     };
+  }
+
+  /**
+   * A subscription's events: after `after` from the log and then live, or from now on without it.
+   * The cursor is checked (BAD_USER_INPUT, CURSOR_EXPIRED) before the first event is awaited.
+   */
+  async subscribe(principal: Principal, filter: EventFilter, after?: string | null): Promise<AsyncGenerator<LoggedEvent>> {
+    const types = this.typesFor(principal, filter.types);
+    const position = after != null ? decodeEventCursor(after) : null;
+    if (position) await readLog(this.ds, { org: principal.org, after: position, types, limit: 0 });
+    return this.stream.subscribe({ org: principal.org, types, leadId: filter.leadId }, position);
   }
 
   async get(principal: Principal, id: string): Promise<Event | null> {

@@ -1,0 +1,173 @@
+import type { DataSource } from "typeorm";
+import { logger } from "../common/logger";
+import { comparePositions, laterPosition, type LogPosition } from "./event-cursor";
+import { currentHorizon, readLog, type LoggedEvent } from "./event-feed";
+import type { EventType } from "./event-type";
+
+/** What one subscriber receives: one org's events of some types, perhaps of one lead. */
+export interface StreamFilter {
+  org: string;
+  types: readonly EventType[];
+  leadId?: string | null;
+}
+
+const TAIL_BATCH = 500;
+const REPLAY_BATCH = 100;
+/** Events a subscriber may have waiting; past it, it drops them and reads on from the log instead. */
+const MAX_QUEUED = 5_000;
+
+interface Listener {
+  filter: StreamFilter;
+  push(event: LoggedEvent): void;
+  /** Events handed over and not yet sent (queued, or yielded and not yet taken up again). */
+  pending(): boolean;
+}
+
+/**
+ * The log read live, once per instance for every subscriber: a tail that follows the log in cursor
+ * order below the horizon (src/events/event-feed.ts) and hands each event to the subscribers whose
+ * filter it matches. It reads when woken (a commit here, a signal from another instance) and every
+ * `pollMs` besides, so a lost signal only delays. Subscribers that resume from a cursor replay the
+ * log first, then switch to the tail with no gap and no duplicate (see `subscribe`).
+ */
+export class EventStream {
+  private position: LogPosition | undefined;
+  private readonly listeners = new Set<Listener>();
+  private timer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly pollMs: number,
+  ) {}
+
+  /** Starts tailing at the log's current horizon. */
+  async start(): Promise<void> {
+    this.position = await currentHorizon(this.ds);
+    this.timer = setInterval(() => this.wake(), this.pollMs).unref();
+  }
+
+  /** Reads the log now (at most one read at a time; a wake during one reads again after it). */
+  wake(): void {
+    if (this.stopped || !this.position) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.readAll()
+      .catch((err) => logger.warn({ err }, "reading the event log failed; retrying"))
+      .finally(() => {
+        this.reading = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /**
+   * Stops reading, after handing over what has committed so far, and waits (up to `drainMs`) for
+   * subscribers to send it. Subscriptions stay open: their sockets close (with 1001) after this.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    if (this.stopped) return;
+    clearInterval(this.timer);
+    await this.reading;
+    if (this.position) await this.readAll().catch(() => undefined);
+    this.stopped = true;
+    const until = Date.now() + drainMs;
+    while (Date.now() < until && [...this.listeners].some((l) => l.pending())) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  private async readAll(): Promise<void> {
+    for (;;) {
+      if (!this.listeners.size) {
+        // Nobody listens: only move up to the horizon, unless someone subscribed meanwhile (from the old position).
+        const horizon = await currentHorizon(this.ds);
+        if (this.listeners.size) continue;
+        this.position = laterPosition(horizon, this.position!);
+        return;
+      }
+      const page = await readLog(this.ds, { after: this.position!, limit: TAIL_BATCH });
+      for (const event of page.events) for (const listener of this.listeners) if (matches(listener.filter, event)) listener.push(event);
+      this.position = page.resumeAt;
+      if (!page.more) return;
+    }
+  }
+
+  /**
+   * The events of `filter` after `after` (from the log, then live), or from now on when `after` is
+   * null. The listener is registered before the log is replayed, so every event the tail reads from
+   * then on is queued; the replay reads up to a horizon no older than the tail's, so the two
+   * overlap rather than leave a gap, and an event at or before the last position delivered is
+   * dropped as a duplicate.
+   */
+  async *subscribe(filter: StreamFilter, after: LogPosition | null): AsyncGenerator<LoggedEvent> {
+    const queue: LoggedEvent[] = [];
+    let overflowed = false;
+    let delivering = false;
+    let notify: (() => void) | undefined;
+    const listener: Listener = {
+      filter,
+      push(event) {
+        if (overflowed) return;
+        if (queue.length >= MAX_QUEUED) {
+          overflowed = true;
+          queue.length = 0;
+        } else queue.push(event);
+        notify?.();
+      },
+      pending: () => delivering || queue.length > 0,
+    };
+    // The tail's position now: everything it hands over from here on lies after it.
+    let last: LogPosition = this.position!;
+    this.listeners.add(listener);
+    try {
+      let replayFrom = after;
+      for (;;) {
+        if (replayFrom) {
+          for (let position = replayFrom; ; ) {
+            const page = await readLog(this.ds, { org: filter.org, after: position, types: filter.types, leadId: filter.leadId, limit: REPLAY_BATCH });
+            for (const event of page.events) {
+              last = event.position;
+              delivering = true;
+              yield event;
+              delivering = false;
+            }
+            position = last = page.resumeAt;
+            if (!page.more) break;
+          }
+          replayFrom = null;
+        }
+        while (queue.length) {
+          const event = queue.shift()!;
+          if (comparePositions(event.position, last) <= 0) continue;
+          last = event.position;
+          delivering = true;
+          yield event;
+          delivering = false;
+        }
+        if (overflowed) {
+          // Too slow a reader: what it missed is still in the log.
+          overflowed = false;
+          replayFrom = last;
+          continue;
+        }
+        await new Promise<void>((resolve) => (notify = resolve));
+        notify = undefined;
+      }
+    } finally {
+      this.listeners.delete(listener);
+    }
+  }
+}
+
+function matches(filter: StreamFilter, event: LoggedEvent): boolean {
+  return event.org === filter.org && filter.types.includes(event.type) && (filter.leadId == null || event.leadId === filter.leadId);
+}
