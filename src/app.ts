@@ -18,6 +18,7 @@ import { startEventRetention } from "./events/event-retention";
 import { onEventsCommitted } from "./events/event-log";
 import { connectEventSignal } from "./events/event-signals";
 import { subscriptions } from "./http/subscriptions";
+import { startFollowUpTimers } from "./leads/follow-up-timers";
 import { compiledExecution } from "./execution";
 import { accessLog, operationLog, requestId } from "./http/access-log";
 import { auth } from "./http/auth";
@@ -65,6 +66,11 @@ export async function startApp(config: AppConfig): Promise<App> {
 
     const retention = startEventRetention(dataSource, config.eventsRetentionDays);
     held.push(() => retention.stop());
+    if (config.timerPollSeconds > 0) {
+      // Runs once now, so that timers that passed while no instance ran fire at this start.
+      const timers = startFollowUpTimers(dataSource, config.timerPollSeconds * 1000);
+      held.push(() => timers.stop());
+    }
     const schema = await buildAppSchema();
     const services = createServices(dataSource, config);
     const apiKeys = new ApiKeyService(dataSource);

@@ -84,6 +84,8 @@ export interface AppConfig {
   eventsPollMs: number;
   /** How often a WebSocket connection's credentials are checked again (closed with 4403 once expired or revoked). */
   subscriptionAuthCheckMs: number;
+  /** How often this instance looks for follow-up timers that have passed (fractions allowed); 0 turns its timer runner off. */
+  timerPollSeconds: number;
 }
 
 export const DEV_JWT_SECRET = "development-secret-do-not-use-in-production";
@@ -95,6 +97,14 @@ function bool(value: string | undefined, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
   throw new ConfigError(`expected a boolean, got "${value}"`);
+}
+
+/** A number of seconds, fractions allowed (`0.5`). */
+function seconds(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number of seconds from ${min} to ${max}`);
+  return n;
 }
 
 function int(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -144,6 +154,13 @@ function trustProxy(value: string | undefined): boolean | number | string {
   if (/^\d+$/.test(value)) return int("TRUST_PROXY", value, 0, 0, 100);
   if (/^(true|yes|on|false|no|off)$/i.test(value)) return bool(value, false);
   return value;
+}
+
+/** TIMER_POLL_SECONDS: 0 (off), or from 10 ms to an hour. */
+function timerPollSeconds(value: string | undefined): number {
+  const n = seconds("TIMER_POLL_SECONDS", value, 5, 0, 3600);
+  if (n > 0 && n < 0.01) throw new ConfigError("TIMER_POLL_SECONDS must be 0 (off) or at least 0.01");
+  return n;
 }
 
 /** `WEB_CONCURRENCY`: a number of processes, or `auto` for one per CPU core. */
@@ -210,6 +227,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     maxSubscriptionsPerConnection: int("MAX_SUBSCRIPTIONS_PER_CONNECTION", source.MAX_SUBSCRIPTIONS_PER_CONNECTION, 20, 1, 1000),
     eventsPollMs: int("EVENTS_POLL_MS", source.EVENTS_POLL_MS, 500, 10, 60_000),
     subscriptionAuthCheckMs: int("SUBSCRIPTION_AUTH_CHECK_MS", source.SUBSCRIPTION_AUTH_CHECK_MS, 30_000, 50, 60_000),
+    timerPollSeconds: timerPollSeconds(source.TIMER_POLL_SECONDS),
     bodyLimitBytes: bytes("BODY_LIMIT", source.BODY_LIMIT, 1024 * 1024),
     requestTimeoutMs: int("REQUEST_TIMEOUT_MS", source.REQUEST_TIMEOUT_MS, 30_000, 0, 3_600_000),
     jitCompileAfter: int("JIT_COMPILE_AFTER", source.JIT_COMPILE_AFTER, 2, 0, 1_000_000),

@@ -33,6 +33,11 @@ const ITEMS: Array<[LeadType, string]> = [
   [LeadType.CATEGORY, "Home office furniture"],
   [LeadType.CUSTOM, "Wedding gift registry"],
 ];
+/** Two steps of minutes: step 1 due 1.2, 2.4 or 3.6 minutes after seeding, step 2 1.2 minutes later. */
+const QUICK_SCHEDULES = [0.02, 0.04, 0.06].map((firstHours) => [
+  { step: 1, hours: firstHours, channel: FollowUpChannel.CALL, voicemailEnabled: true, strategyIds: null },
+  { step: 2, hours: 0.02, channel: FollowUpChannel.EMAIL, voicemailEnabled: false, strategyIds: ["auto"] },
+]);
 const OWNERS = ["asha", "ben", "chen", null];
 const TIMEZONES = ["America/New_York", "Europe/Berlin", "Asia/Kolkata", null];
 
@@ -74,6 +79,7 @@ async function insertDemoData(tx: EntityManager, now: Date) {
   await tx.insert(LeadSubStatus, SUB_STATUSES.map(([status, subStatus]) => ({ orgId: DEMO_ORG, status, subStatus })));
   const subStatusesOf = (status: LeadStatus) => SUB_STATUSES.filter(([s]) => s === status).map(([, sub]) => sub);
 
+  let scheduledSoFar = 0;
   const finals = [LeadStatus.OPEN, LeadStatus.OPEN, LeadStatus.OPEN, LeadStatus.ON_HOLD, LeadStatus.WON, LeadStatus.LOST, LeadStatus.DELETED];
   for (let i = 0; i < LEAD_COUNT; i++) {
     const [type, leadFor] = ITEMS[i % ITEMS.length];
@@ -86,13 +92,16 @@ async function insertDemoData(tx: EntityManager, now: Date) {
           ? [LeadStatus.OPEN, LeadStatus.LOST, LeadStatus.DELETED]
           : [LeadStatus.OPEN, finalStatus];
     const scheduled = finalStatus === LeadStatus.OPEN && i % 2 === 0;
-    const config = scheduled
-      ? [
+    // The first few scheduled leads run a short schedule, so that the playground's events
+    // subscription shows LEAD_FOLLOW_UP_DUE within minutes of the first start.
+    const quick = scheduled ? QUICK_SCHEDULES[scheduledSoFar++] : undefined;
+    const config = !scheduled
+      ? []
+      : (quick ?? [
           { step: 1, hours: 24, channel: FollowUpChannel.CALL, voicemailEnabled: true, strategyIds: null },
           { step: 2, hours: 72, channel: FollowUpChannel.EMAIL, voicemailEnabled: false, strategyIds: ["auto"] },
           { step: 3, hours: 168, channel: FollowUpChannel.TEXT, voicemailEnabled: false, strategyIds: null },
-        ]
-      : [];
+        ]);
     const lastChange = at(Math.max(createdDaysAgo - path.length * 2, 0.2));
     const subStatus = pick([null, ...subStatusesOf(finalStatus)]);
     const lead: Omit<Lead, "followUpState"> = {
@@ -107,7 +116,7 @@ async function insertDemoData(tx: EntityManager, now: Date) {
       email: `customer${i + 1}@example.com`,
       timezone: pick(TIMEZONES),
       extendedFields: { budget: 100 + Math.round(rand() * 900), channel: pick(["store", "web", "phone"]), vip: rand() < 0.2 },
-      nextFollowUp: scheduled ? new Date(now.getTime() + (i + 1) * 3_600_000) : null,
+      nextFollowUp: scheduled ? new Date(now.getTime() + (quick ? quick[0].hours : i + 1) * 3_600_000) : null,
       lastFollowUp: null,
       followUpStep: scheduled ? 1 : finalStatus === LeadStatus.ON_HOLD ? -2 : null,
       followUpConfig: config,

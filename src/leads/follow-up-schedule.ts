@@ -1,5 +1,6 @@
+import { formatIsoUtc } from "../common/date-time";
 import type { FieldErrors } from "../common/errors";
-import { FollowUpState } from "./lead.enums";
+import { FollowUpState, type FollowUpChannel } from "./lead.enums";
 import type { FollowUpStep } from "./follow-up-step";
 import type { FollowUpStepInput } from "./follow-up-step.input";
 
@@ -11,17 +12,24 @@ import type { FollowUpStepInput } from "./follow-up-step.input";
 export const STEP_STOPPED = -1;
 export const STEP_LONG_TERM = -2;
 
-export function followUpStateOf(step: number | null): FollowUpState {
-  if (step === null) return FollowUpState.NONE;
-  if (step === STEP_STOPPED) return FollowUpState.STOPPED;
-  if (step === STEP_LONG_TERM) return FollowUpState.LONG_TERM;
-  return FollowUpState.SCHEDULED;
-}
-
 export interface Schedule {
   followUpStep: number | null;
   followUpConfig: FollowUpStep[];
   nextFollowUp: Date | null;
+}
+
+/**
+ * The schedule's state. A positive step is COMPLETED once it is the last configured step and has
+ * no timer: a step is only ever scheduled with a timer (`reschedule`), so that is the state the
+ * last step's timer leaves behind when it fires (`advanceOnDue`). Any other positive step is
+ * SCHEDULED.
+ */
+export function followUpStateOf({ followUpStep: step, followUpConfig: config, nextFollowUp }: Schedule): FollowUpState {
+  if (step === null) return FollowUpState.NONE;
+  if (step === STEP_STOPPED) return FollowUpState.STOPPED;
+  if (step === STEP_LONG_TERM) return FollowUpState.LONG_TERM;
+  if (nextFollowUp === null && step >= 1 && step >= config.length) return FollowUpState.COMPLETED;
+  return FollowUpState.SCHEDULED;
 }
 
 export interface ScheduleChange {
@@ -126,4 +134,41 @@ function isAllowedStep(step: number | null, n: number): step is number {
 export function strategiesDisabled(config: FollowUpStep[], useStrategies: boolean): boolean {
   // `?.`: stored JSON written outside normalizeConfig may lack the key
   return !useStrategies && config.some((s) => (s.strategyIds?.length ?? 0) > 0);
+}
+
+/** A passed timer's event data (API.md "Follow-up timers"); the step's fields are null for a timer without a schedule. */
+export interface FollowUpDue {
+  step: number | null;
+  channel: FollowUpChannel | null;
+  voicemailEnabled: boolean | null;
+  strategyIds: string[] | null;
+  /** The timer's instant, ISO 8601. */
+  dueOn: string;
+}
+
+/**
+ * What a passed timer does: the step it was for (when the lead has a step 1..n of its schedule)
+ * and the schedule that follows. Step k < n schedules step k+1, due its hours after the timer's
+ * own instant (not after the moment it fired, so that a late poll does not shift the schedule);
+ * the last step, or a timer without a schedule, leaves no timer.
+ */
+export function advanceOnDue(current: Schedule & { nextFollowUp: Date }): { due: FollowUpDue; next: Pick<Schedule, "followUpStep" | "nextFollowUp"> } {
+  const dueOn = current.nextFollowUp;
+  const step = current.followUpStep;
+  const scheduled = step !== null && step >= 1 ? current.followUpConfig[step - 1] : undefined;
+  const due: FollowUpDue = {
+    step: scheduled ? step : null,
+    channel: scheduled?.channel ?? null,
+    voicemailEnabled: scheduled ? scheduled.voicemailEnabled ?? false : null,
+    strategyIds: scheduled?.strategyIds ?? null,
+    dueOn: formatIsoUtc(dueOn.getTime()),
+  };
+  // config[step] is step k+1 (steps are stored sorted, numbered 1..n)
+  const following = scheduled ? current.followUpConfig[step!] : undefined;
+  return {
+    due,
+    next: following
+      ? { followUpStep: following.step, nextFollowUp: new Date(dueOn.getTime() + following.hours * HOUR_MS) }
+      : { followUpStep: step, nextFollowUp: null },
+  };
 }

@@ -21,6 +21,8 @@ import { followUpStateOf } from "./follow-up-schedule";
 // (expression indexes, made by migration LeadKeysetIndexes).
 @Index("leads_org_next_follow_up_asc", { synchronize: false })
 @Index("leads_org_next_follow_up_desc", { synchronize: false })
+// The follow-up timers' due scan across orgs (partial, made by migration DueTimers).
+@Index("leads_due", { synchronize: false })
 @Index("leads_org_type", ["orgId", "type"])
 @Index("leads_org_sub_status", ["orgId", "subStatus"])
 @Index("leads_org_source", ["orgId", "orgSourceId"])
@@ -114,8 +116,8 @@ export class Lead implements Node {
   @Column({ type: "int", default: 1 })
   version: number;
 
-  @Field(() => FollowUpState, { description: "State of the follow-up schedule, derived from `followUpStep`." })
+  @Field(() => FollowUpState, { description: "State of the follow-up schedule, derived from `followUpStep`, `followUpConfig` and `nextFollowUp`." })
   get followUpState(): FollowUpState {
-    return followUpStateOf(this.followUpStep);
+    return followUpStateOf(this);
   }
 }

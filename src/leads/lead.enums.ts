@@ -24,6 +24,7 @@ export enum FollowUpChannel {
 export enum FollowUpState {
   NONE = "NONE",
   SCHEDULED = "SCHEDULED",
+  COMPLETED = "COMPLETED",
   STOPPED = "STOPPED",
   LONG_TERM = "LONG_TERM",
 }
@@ -63,10 +64,11 @@ registerEnumType(FollowUpChannel, {
 
 registerEnumType(FollowUpState, {
   name: "FollowUpState",
-  description: "The state of the follow-up schedule, derived from `followUpStep`.",
+  description: "The state of the follow-up schedule, derived from `followUpStep`, `followUpConfig` and `nextFollowUp`.",
   valuesConfig: {
     NONE: { description: "No step is scheduled (`followUpStep` is null)." },
     SCHEDULED: { description: "A step 1..n is scheduled; `nextFollowUp` is when it is due." },
+    COMPLETED: { description: "The schedule's last step has fired: `followUpStep` is n, the last configured step, and `nextFollowUp` is null." },
     STOPPED: { description: "Follow-ups are stopped (`followUpStep` -1)." },
     LONG_TERM: { description: "The lead is in long-term nurture (`followUpStep` -2)." },
   },

@@ -44,6 +44,8 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
     // Every operation compiled on its first run, so that the suite covers the compiled path;
     // test/execution.test.ts compares it with graphql-js's.
     jitCompileAfter: 0,
+    // Off unless a test is about them: the runner would fire the past nextFollowUp many tests create.
+    timerPollSeconds: 0,
     ...overrides,
   };
   const app = await startApp(config);

@@ -1,4 +1,5 @@
 import {
+  advanceOnDue,
   followUpStateOf,
   normalizeConfig,
   reschedule,
@@ -36,13 +37,31 @@ function errorsOf(result: ReturnType<typeof reschedule>): Record<string, string[
   return (result as { errors: Record<string, string[]> }).errors;
 }
 
+/** The state of a lead at `step` of STORED (3 steps), with or without a timer. */
+const stateAt = (step: number | null, nextFollowUp: Date | null = at(1), config: FollowUpStep[] = STORED) =>
+  followUpStateOf({ followUpStep: step, followUpConfig: config, nextFollowUp });
+
 describe("followUpStateOf", () => {
-  it("maps null to NONE, -1 to STOPPED, -2 to LONG_TERM and a step to SCHEDULED", () => {
-    expect(followUpStateOf(null)).toBe(FollowUpState.NONE);
-    expect(followUpStateOf(STEP_STOPPED)).toBe(FollowUpState.STOPPED);
-    expect(followUpStateOf(STEP_LONG_TERM)).toBe(FollowUpState.LONG_TERM);
-    expect(followUpStateOf(1)).toBe(FollowUpState.SCHEDULED);
-    expect(followUpStateOf(7)).toBe(FollowUpState.SCHEDULED);
+  it("maps null to NONE, -1 to STOPPED, -2 to LONG_TERM and a step with a timer to SCHEDULED", () => {
+    expect(stateAt(null)).toBe(FollowUpState.NONE);
+    expect(stateAt(null, null)).toBe(FollowUpState.NONE);
+    expect(stateAt(STEP_STOPPED, null)).toBe(FollowUpState.STOPPED);
+    expect(stateAt(STEP_LONG_TERM, null)).toBe(FollowUpState.LONG_TERM);
+    expect(stateAt(1)).toBe(FollowUpState.SCHEDULED);
+    expect(stateAt(3)).toBe(FollowUpState.SCHEDULED);
+    expect(stateAt(7, at(1), normalizeConfig([1, 2, 3, 4, 5, 6, 7].map((n) => input(n, 1))))).toBe(FollowUpState.SCHEDULED);
+  });
+
+  it("is COMPLETED at the last configured step without a timer, and only there", () => {
+    expect(stateAt(3, null)).toBe(FollowUpState.COMPLETED);
+    expect(stateAt(1, null, normalizeConfig([input(1, 1)]))).toBe(FollowUpState.COMPLETED);
+    // an earlier step without a timer is still SCHEDULED (not a state the schedule leaves behind)
+    expect(stateAt(2, null)).toBe(FollowUpState.SCHEDULED);
+    // the last step with a timer has not fired yet
+    expect(stateAt(3, at(72))).toBe(FollowUpState.SCHEDULED);
+    // STOPPED / LONG_TERM keep their state whatever the config
+    expect(stateAt(STEP_STOPPED, null, [])).toBe(FollowUpState.STOPPED);
+    expect(stateAt(STEP_LONG_TERM, null, [])).toBe(FollowUpState.LONG_TERM);
   });
 
   it("uses -1 and -2 as the STOPPED and LONG_TERM markers", () => {
@@ -140,7 +159,7 @@ describe("reschedule", () => {
     ])("%i stops the timer (%s)", (step, state) => {
       const s = scheduled(reschedule(current(2), { followUpStep: step }, NOW));
       expect(s.followUpStep).toBe(step);
-      expect(followUpStateOf(s.followUpStep)).toBe(state);
+      expect(followUpStateOf(s)).toBe(state);
       expect(s.nextFollowUp).toBeNull();
       expect(s.followUpConfig).toBe(STORED);
     });
@@ -238,6 +257,82 @@ describe("reschedule", () => {
 
   it("uses the path prefix it is given", () => {
     expect(Object.keys(errorsOf(reschedule(current(1), { followUpStep: 0 }, NOW, "args")))).toEqual(["args.followUpStep"]);
+  });
+});
+
+describe("reschedule never leaves a positive step COMPLETED", () => {
+  it.each([1, 2, 3])("scheduling step %i (even the last) gives it a timer: SCHEDULED", (step) => {
+    expect(followUpStateOf(scheduled(reschedule(current(3, STORED), { followUpStep: step }, NOW)))).toBe(FollowUpState.SCHEDULED);
+  });
+
+  it("a new config keeps the last step with a fresh timer: SCHEDULED", () => {
+    const s = scheduled(reschedule(current(3), { followUpConfig: [input(1, 1), input(2, 2), input(3, 3)] }, NOW));
+    expect(followUpStateOf(s)).toBe(FollowUpState.SCHEDULED);
+  });
+});
+
+describe("advanceOnDue", () => {
+  const due = (followUpStep: number | null, nextFollowUp = at(5), followUpConfig: FollowUpStep[] = STORED) =>
+    advanceOnDue({ followUpStep, followUpConfig, nextFollowUp });
+  const config = normalizeConfig([
+    input(1, 1, { channel: FollowUpChannel.CALL, voicemailEnabled: true }),
+    input(2, 0.5, { channel: FollowUpChannel.EMAIL, strategyIds: ["auto"] }),
+    input(3, 2, { strategyIds: ["s1", "s2"] }),
+  ]);
+
+  it("step k < n: reports step k and schedules k+1, due the timer's instant + hours(k+1)", () => {
+    const { due: d, next } = due(1, at(5), config);
+    expect(d).toEqual({ step: 1, channel: FollowUpChannel.CALL, voicemailEnabled: true, strategyIds: null, dueOn: at(5).toISOString() });
+    expect(next).toEqual({ followUpStep: 2, nextFollowUp: at(5.5) });
+    expect(followUpStateOf({ ...next, followUpConfig: config })).toBe(FollowUpState.SCHEDULED);
+
+    const second = due(2, at(5.5), config);
+    expect(second.due).toEqual({ step: 2, channel: FollowUpChannel.EMAIL, voicemailEnabled: false, strategyIds: ["auto"], dueOn: at(5.5).toISOString() });
+    expect(second.next).toEqual({ followUpStep: 3, nextFollowUp: at(7.5) });
+  });
+
+  it("the last step n: reports it, keeps step n and clears the timer: COMPLETED", () => {
+    const { due: d, next } = due(3, at(7.5), config);
+    expect(d).toEqual({ step: 3, channel: FollowUpChannel.TEXT, voicemailEnabled: false, strategyIds: ["s1", "s2"], dueOn: at(7.5).toISOString() });
+    expect(next).toEqual({ followUpStep: 3, nextFollowUp: null });
+    expect(followUpStateOf({ ...next, followUpConfig: config })).toBe(FollowUpState.COMPLETED);
+  });
+
+  it("a one-step schedule completes at its first timer", () => {
+    const one = normalizeConfig([input(1, 4)]);
+    const { next } = due(1, at(1), one);
+    expect(followUpStateOf({ ...next, followUpConfig: one })).toBe(FollowUpState.COMPLETED);
+  });
+
+  it("a timer without a schedule: nulls and no timer, the step (none) kept", () => {
+    const { due: d, next } = due(null, at(2), []);
+    expect(d).toEqual({ step: null, channel: null, voicemailEnabled: null, strategyIds: null, dueOn: at(2).toISOString() });
+    expect(next).toEqual({ followUpStep: null, nextFollowUp: null });
+    expect(followUpStateOf({ ...next, followUpConfig: [] })).toBe(FollowUpState.NONE);
+  });
+
+  it.each([STEP_STOPPED, STEP_LONG_TERM])("a timer on a lead at %i (set by hand) fires without a schedule and keeps the step", (step) => {
+    const { due: d, next } = due(step);
+    expect(d.step).toBeNull();
+    expect(next).toEqual({ followUpStep: step, nextFollowUp: null });
+  });
+
+  it("keeps the step of a stored step missing from the config, firing without a schedule", () => {
+    const { due: d, next } = due(5);
+    expect(d.step).toBeNull();
+    expect(next).toEqual({ followUpStep: 5, nextFollowUp: null });
+  });
+
+  it("runs a whole schedule to COMPLETED, one step per timer", () => {
+    let s = { followUpStep: 1 as number | null, followUpConfig: STORED, nextFollowUp: at(24) as Date | null };
+    const steps: Array<number | null> = [];
+    while (s.nextFollowUp) {
+      const { due: d, next } = advanceOnDue({ ...s, nextFollowUp: s.nextFollowUp });
+      steps.push(d.step);
+      s = { ...s, ...next };
+    }
+    expect(steps).toEqual([1, 2, 3]);
+    expect(followUpStateOf(s)).toBe(FollowUpState.COMPLETED);
   });
 });
 
