@@ -112,19 +112,27 @@ async function closedPort(): Promise<number> {
 const bodyOf = (r: Received) => JSON.parse(r.body);
 const idsOf = (r: Receiver) => r.received.map((x) => String(x.headers["webhook-id"]));
 
-let scratch: ScratchDatabase | undefined;
-/** Where this file's apps keep their data: a scratch PostgreSQL database in the PostgreSQL suite, else in-memory PGlite. */
-const database = (): Partial<AppConfig> => (scratch ? { databaseUrl: scratch.url, migrationsRun: false } : {});
+const scratches: ScratchDatabase[] = [];
+/**
+ * A database for an app of its own: a scratch PostgreSQL database in the PostgreSQL suite (every
+ * instance on a database attempts its deliveries, with its own settings, so apps with different
+ * settings never share one), else in-memory PGlite.
+ */
+async function database(label: string): Promise<Partial<AppConfig>> {
+  if (!process.env.DATABASE_URL) return {};
+  const scratch = await createScratchDatabase(label);
+  scratches.push(scratch);
+  return { databaseUrl: scratch.url, migrationsRun: false };
+}
 
 let t: TestApp;
 beforeAll(async () => {
-  if (process.env.DATABASE_URL) scratch = await createScratchDatabase("webhooks");
-  t = await startTestApp({ ...BASE, ...database(), webhookMaxEndpoints: 3 });
+  t = await startTestApp({ ...BASE, ...(await database("webhooks")), webhookMaxEndpoints: 3 });
 }, 120_000);
 afterAll(async () => {
   await t?.close();
   await Promise.all(receivers.map((r) => r.close()));
-  await scratch?.drop();
+  await Promise.all(scratches.map((s) => s.drop()));
 });
 
 function client(app: TestApp, org = newOrg("wh")) {
@@ -417,7 +425,7 @@ describe("targets (WEBHOOK_ALLOW_PRIVATE off)", () => {
     return answer.map((address) => ({ address, family: address.includes(":") ? 6 : 4 }));
   };
   beforeAll(async () => {
-    strict = await startTestApp({ ...BASE, ...database(), webhookAllowPrivate: false, webhookLookup: lookup });
+    strict = await startTestApp({ ...BASE, ...(await database("webhooks_strict")), webhookAllowPrivate: false, webhookLookup: lookup });
   }, 60_000);
   afterAll(() => strict?.close());
 
@@ -474,7 +482,7 @@ describe("targets (WEBHOOK_ALLOW_PRIVATE off)", () => {
 
 describe("disabling after WEBHOOK_DISABLE_AFTER_HOURS without a success", () => {
   it("disables an endpoint whose failures span the window, and says why", async () => {
-    const app = await startTestApp({ ...BASE, ...database(), webhookDisableAfterMs: 300 });
+    const app = await startTestApp({ ...BASE, ...(await database("webhooks_disable")), webhookDisableAfterMs: 300 });
     try {
       const c = client(app);
       const r = await receiver(() => 503);
@@ -494,8 +502,8 @@ describe("disabling after WEBHOOK_DISABLE_AFTER_HOURS without a success", () => 
 
 describe("at least once, across restarts", () => {
   it("a restart in the middle of a burst loses no event", async () => {
-    const dir = scratch ? undefined : mkdtempSync(path.join(tmpdir(), "webhooks-restart-"));
-    const where: Partial<AppConfig> = scratch ? database() : { databaseUrl: undefined, dataDir: dir!, migrationsRun: true };
+    const dir = process.env.DATABASE_URL ? undefined : mkdtempSync(path.join(tmpdir(), "webhooks-restart-"));
+    const where: Partial<AppConfig> = dir ? { databaseUrl: undefined, dataDir: dir, migrationsRun: true } : await database("webhooks_restart");
     const org = newOrg("restart");
     let app = await startTestApp({ ...BASE, ...where });
     try {
