@@ -332,6 +332,25 @@ describe("delivery", () => {
     expect(late.received).toHaveLength(1);
   });
 
+  it("does not follow a redirect: a 3xx is a failure, and the target it names gets nothing", async () => {
+    const c = client(t);
+    const elsewhere = await receiver();
+    const r = await receiver();
+    const server = http.createServer((_req, res) => res.writeHead(307, { location: elsewhere.url }).end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { endpoint } = await c.create({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks` });
+      await c.lead();
+      const delivery = await c.onlyDelivery(endpoint.id, (d) => d.attempts >= 1);
+      expect(delivery).toMatchObject({ status: "PENDING", lastResponseStatus: 307, lastError: expect.stringMatching(/^HTTP 307 \(redirects are not followed\)/) });
+      expect(elsewhere.received).toHaveLength(0);
+      expect(r.received).toHaveLength(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("is FAILED once the schedule is exhausted, and redeliverWebhook attempts it again", async () => {
     const c = client(t);
     const r = await receiver(() => 500);

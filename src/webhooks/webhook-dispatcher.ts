@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { DomainError } from "../common/errors";
 import { newId } from "../common/ids";
 import { logger } from "../common/logger";
@@ -146,7 +146,7 @@ export class WebhookDispatcher {
     });
   }
 
-  private async insertDeliveries(tx: { query(sql: string, params?: unknown[]): Promise<any> }, events: LoggedEvent[]): Promise<void> {
+  private async insertDeliveries(tx: EntityManager, events: LoggedEvent[]): Promise<void> {
     const orgs = [...new Set(events.map((e) => e.org))];
     const endpoints: Array<{ id: string; org_id: string; event_types: string[]; created_on: Date }> = await tx.query(
       `SELECT id, org_id, event_types, created_on FROM webhook_endpoints WHERE enabled AND org_id = ANY($1)`,

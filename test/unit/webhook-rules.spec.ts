@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { Webhook } from "standardwebhooks";
+import { ConfigError, loadConfig } from "../../src/config";
 import { EventType } from "../../src/events/event-type";
 import { webhookBody, webhookTypeName } from "../../src/webhooks/webhook-payload";
 import { nextAttemptAfter, parseDuration, parseRetrySchedule } from "../../src/webhooks/webhook-schedule";
@@ -108,5 +109,29 @@ describe("payload", () => {
       id: "evt_1", type: "followup.created", timestamp: "2026-01-02T03:04:05.678Z",
       data: { id: "fu_1", status: "ON_HOLD", leadId: "lead_1", followupId: "fu_1", cursor: expect.any(String) },
     });
+  });
+});
+
+describe("configuration", () => {
+  it("has the contract's defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      webhookPollMs: 1000,
+      webhookRetrySchedule: [5e3, 3e5, 18e5, 72e5, 18e6, 36e6, 36e6],
+      webhookTimeoutMs: 10_000,
+      webhookAllowPrivate: false,
+      webhookMaxEndpoints: 20,
+      webhookDisableAfterMs: 72 * 3_600_000,
+    });
+  });
+
+  it("reads the WEBHOOK_ variables and refuses bad ones", () => {
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE: "100ms,1s", WEBHOOK_ALLOW_PRIVATE: "true", WEBHOOK_DISABLE_AFTER_HOURS: "1" })).toMatchObject({
+      webhookRetrySchedule: [100, 1000],
+      webhookAllowPrivate: true,
+      webhookDisableAfterMs: 3_600_000,
+    });
+    expect(() => loadConfig({ WEBHOOK_RETRY_SCHEDULE: "soon" })).toThrow(ConfigError);
+    expect(() => loadConfig({ WEBHOOK_TIMEOUT_MS: "0" })).toThrow(ConfigError);
   });
 });
