@@ -38,6 +38,8 @@ import { sqlStats } from "./http/sql-stats";
 import { createIdempotency } from "./idempotency/idempotency.plugin";
 import { buildAppSchema } from "./schema";
 import { createServices } from "./services";
+import { WebhookDispatcher } from "./webhooks/webhook-dispatcher";
+import { systemLookup, type TargetRules } from "./webhooks/webhook-target";
 
 export interface App {
   url: string;
@@ -72,7 +74,20 @@ export async function startApp(config: AppConfig): Promise<App> {
       held.push(() => timers.stop());
     }
     const schema = await buildAppSchema();
-    const services = createServices(dataSource, config);
+    const webhookTargets: TargetRules = {
+      httpsOnly: config.env === "production",
+      allowPrivate: config.webhookAllowPrivate,
+      lookup: config.webhookLookup ?? systemLookup,
+    };
+    const services = createServices(dataSource, config, webhookTargets);
+    const webhooks = new WebhookDispatcher(dataSource, {
+      pollMs: config.webhookPollMs,
+      retrySchedule: config.webhookRetrySchedule,
+      timeoutMs: config.webhookTimeoutMs,
+      disableAfterMs: config.webhookDisableAfterMs,
+      target: webhookTargets,
+    }).start();
+    held.push(() => webhooks.stop());
     const apiKeys = new ApiKeyService(dataSource);
     held.push(() => apiKeys.flush());
     const rateLimiter = await createRateLimiter(config);

@@ -1,5 +1,7 @@
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { parseRetrySchedule } from "./webhooks/webhook-schedule";
+import type { WebhookLookup } from "./webhooks/webhook-target";
 
 /** Everything the process reads from its environment, parsed once. The README's table mirrors this file. */
 export interface AppConfig {
@@ -86,6 +88,20 @@ export interface AppConfig {
   subscriptionAuthCheckMs: number;
   /** How often this instance looks for follow-up timers that have passed (fractions allowed); 0 turns its timer runner off. */
   timerPollSeconds: number;
+  /** How often each instance fans new events out to webhook deliveries and attempts the due ones (besides the in-process wake-up). */
+  webhookPollMs: number;
+  /** Waits before each retry of a failed delivery, in ms; after the last one the delivery is FAILED. */
+  webhookRetrySchedule: number[];
+  /** One delivery attempt's whole time (connect, send, answer), in ms. */
+  webhookTimeoutMs: number;
+  /** Webhook targets may be any address (loopback, private…): for development and tests only. */
+  webhookAllowPrivate: boolean;
+  /** Webhook endpoints one org may have. */
+  webhookMaxEndpoints: number;
+  /** An endpoint that has had no successful delivery for this long while failing is disabled. */
+  webhookDisableAfterMs: number;
+  /** How webhook hosts are resolved; the system resolver unless a test injects its own (not read from the environment). */
+  webhookLookup?: WebhookLookup;
 }
 
 export const DEV_JWT_SECRET = "development-secret-do-not-use-in-production";
@@ -170,6 +186,14 @@ function webConcurrency(value: string | undefined, databaseUrl: string | undefin
   return n;
 }
 
+function retrySchedule(value: string | undefined): number[] {
+  try {
+    return parseRetrySchedule(value || "5s,5m,30m,2h,5h,10h,10h");
+  } catch (err) {
+    throw new ConfigError(`WEBHOOK_RETRY_SCHEDULE ${(err as Error).message}`);
+  }
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /**
@@ -228,6 +252,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     eventsPollMs: int("EVENTS_POLL_MS", source.EVENTS_POLL_MS, 500, 10, 60_000),
     subscriptionAuthCheckMs: int("SUBSCRIPTION_AUTH_CHECK_MS", source.SUBSCRIPTION_AUTH_CHECK_MS, 30_000, 50, 60_000),
     timerPollSeconds: timerPollSeconds(source.TIMER_POLL_SECONDS),
+    webhookPollMs: int("WEBHOOK_POLL_MS", source.WEBHOOK_POLL_MS, 1000, 10, 60_000),
+    webhookRetrySchedule: retrySchedule(source.WEBHOOK_RETRY_SCHEDULE),
+    webhookTimeoutMs: int("WEBHOOK_TIMEOUT_MS", source.WEBHOOK_TIMEOUT_MS, 10_000, 100, 120_000),
+    webhookAllowPrivate: bool(source.WEBHOOK_ALLOW_PRIVATE, false),
+    webhookMaxEndpoints: int("WEBHOOK_MAX_ENDPOINTS", source.WEBHOOK_MAX_ENDPOINTS, 20, 1, 1000),
+    webhookDisableAfterMs: int("WEBHOOK_DISABLE_AFTER_HOURS", source.WEBHOOK_DISABLE_AFTER_HOURS, 72, 1, 24 * 365) * 3_600_000,
     bodyLimitBytes: bytes("BODY_LIMIT", source.BODY_LIMIT, 1024 * 1024),
     requestTimeoutMs: int("REQUEST_TIMEOUT_MS", source.REQUEST_TIMEOUT_MS, 30_000, 0, 3_600_000),
     jitCompileAfter: int("JIT_COMPILE_AFTER", source.JIT_COMPILE_AFTER, 2, 0, 1_000_000),

@@ -15,11 +15,12 @@ import { FollowupResolver } from "./followups/followup.resolver";
 import { LeadResolver } from "./leads/lead.resolver";
 import { FollowupsOfLeadResolver } from "./followups/followups-of-lead.resolver";
 import { EventResolver } from "./events/event.resolver";
+import { WebhookResolver } from "./webhooks/webhook.resolver";
 
 /** The one schema: served by the app, emitted to schema.graphql, used by the tests. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const options: BuildSchemaOptions = {
-    resolvers: [ViewerResolver, NodeResolver, LeadResolver, FollowupsOfLeadResolver, FollowupResolver, EventResolver],
+    resolvers: [ViewerResolver, NodeResolver, LeadResolver, FollowupsOfLeadResolver, FollowupResolver, EventResolver, WebhookResolver],
     authChecker,
     validateFn: validateArgs,
     scalarsMap: [{ type: Date, scalar: DateTimeISO }],

@@ -4,6 +4,7 @@ import { Kind, buildSchema, parse, type DocumentNode, type OperationDefinitionNo
 import { DEMO_ORG } from "../src/demo/seed";
 import { ensureDemoData } from "./support/demo";
 import { startTestApp, type TestApp } from "./support/app";
+import { waitFor } from "./support/wait";
 
 /**
  * Every operation in docs/examples runs against the demo data, so the docs cannot rot: each must
@@ -38,7 +39,8 @@ let t: TestApp;
 let token: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Webhook examples name a public host; its deliveries go to this machine, where nothing answers (refused at once).
+  t = await startTestApp({ webhookAllowPrivate: true, webhookPollMs: 50, webhookLookup: async () => [{ address: "127.0.0.1", family: 4 }] });
   await ensureDemoData(t.app.db.dataSource);
   token = t.token({ org: DEMO_ORG, sub: "docs-examples" });
 });
@@ -56,6 +58,16 @@ const demo = {
   followupId: async () => (await gql("{ followups(first: 1) { edges { node { id } } } }")).followups.edges[0].node.id as string,
   reasonId: async () => (await gql("{ leadReasons { id } }")).leadReasons[0].id as string,
   leadVersion: async (id: string) => (await gql("query($id: ID!) { lead(id: $id) { version } }", { id })).lead.version as number,
+  endpointId: async () => (await gql("{ webhookEndpoints { id } }")).webhookEndpoints[0].id as string,
+  /** The newest delivery of the first endpoint; a new followup (an event every example endpoint takes) makes one when there is none. */
+  deliveryId: async () => {
+    const endpointId = await demo.endpointId();
+    const newest = async () =>
+      (await gql("query($id: ID!) { webhookDeliveries(endpointId: $id, first: 1) { edges { node { id } } } }", { id: endpointId })).webhookDeliveries.edges[0]?.node.id as string | undefined;
+    if (!(await newest())) await gql("mutation($input: CreateFollowupInput!) { createFollowup(input: $input) { followup { id } } }", { input: { leadId: await demo.leadId(), type: "CALL" } });
+    await waitFor(async () => !!(await newest()));
+    return (await newest())!;
+  },
   followupVersion: async (id: string) => (await gql("query($id: ID!) { followup(id: $id) { version } }", { id })).followup.version as number,
 };
 
@@ -72,6 +84,8 @@ async function fill(example: Example): Promise<Record<string, unknown>> {
           if (key === "leadId") holder[key] = ids.leadId ??= await demo.leadId();
           else if (key === "followupId") holder[key] = ids.followupId ??= await demo.followupId();
           else if (key === "reasonId") holder[key] = await demo.reasonId();
+          else if (key === "endpointId") holder[key] = await demo.endpointId();
+          else if (key === "deliveryId") holder[key] = await demo.deliveryId();
           else if (key === "expectedVersion" || key === "after") pending.push({ holder, key });
           else throw new Error(`${example.file}: no rule fills the placeholder at "${key}"`);
         } else await walk(v);

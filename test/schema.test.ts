@@ -48,7 +48,7 @@ describe("schema.graphql", () => {
   it("has the contract's operations", async () => {
     const schema = await buildAppSchema();
     expect(Object.keys(schema.getQueryType()!.getFields()).sort()).toEqual(
-      ["events", "followup", "followups", "lead", "leadReasons", "leadSubStatuses", "leads", "node", "viewer"].sort(),
+      ["events", "followup", "followups", "lead", "leadReasons", "leadSubStatuses", "leads", "node", "viewer", "webhookDeliveries", "webhookEndpoints"].sort(),
     );
     expect(Object.keys(schema.getMutationType()!.getFields()).sort()).toEqual(
       [
@@ -56,10 +56,15 @@ describe("schema.graphql", () => {
         "createLead",
         "createLeadReason",
         "createLeadSubStatus",
+        "createWebhookEndpoint",
+        "deleteWebhookEndpoint",
+        "redeliverWebhook",
+        "rotateWebhookSecret",
         "updateFollowup",
         "updateLead",
         "updateLeadFollowups",
         "updateLeadStatus",
+        "updateWebhookEndpoint",
       ].sort(),
     );
   });

@@ -1,7 +1,7 @@
 import { isStorableText } from "../common/text";
 
 /** The scopes of API.md; each operation needs one (see the resolvers' `@Authorized`). */
-export const SCOPES = ["leads:read", "leads:write", "followups:read", "followups:write"] as const;
+export const SCOPES = ["leads:read", "leads:write", "followups:read", "followups:write", "webhooks:manage"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling: the token's `sub`, `org` and scopes, or those of an API key. */

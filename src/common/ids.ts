@@ -9,6 +9,8 @@ export const ID_PREFIX = {
   reason: "rsn",
   apiKey: "key",
   event: "evt",
+  webhookEndpoint: "whep",
+  webhookDelivery: "whdl",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -1,4 +1,4 @@
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { DomainError } from "../common/errors";
 import { SqlParams } from "../db/sql-params";
 import type { EventType } from "./event-type";
@@ -46,9 +46,10 @@ export interface LogPage {
  * (`pg_snapshot_xmin` of the statement's snapshot). Every transaction below it has ended, so the
  * statement sees all of their events, and any event that commits later belongs to a transaction at
  * or above the horizon, hence after everything returned: a reader resuming at `resumeAt` never
- * skips one. A position at or before the retention watermark is CURSOR_EXPIRED.
+ * skips one. A position at or before the retention watermark is CURSOR_EXPIRED. `ds` may be a
+ * transaction's manager (the webhook fan-out reads in the transaction that stores its position).
  */
-export async function readLog(ds: DataSource, query: LogQuery): Promise<LogPage> {
+export async function readLog(ds: DataSource | EntityManager, query: LogQuery): Promise<LogPage> {
   const params = new SqlParams();
   const where = ["e.xid < h.horizon"];
   if (query.org !== undefined) where.push(`e.org_id = ${params.add(query.org)}`);

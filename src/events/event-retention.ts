@@ -7,7 +7,8 @@ const HOUR_MS = 3_600_000;
 /**
  * Deletes the events older than `days`, in batches, and moves the watermark (the newest position
  * deleted) forward, so that a cursor at or before it is CURSOR_EXPIRED (src/events/event-feed.ts).
- * Safe to run on several instances at once. Returns how many events it deleted.
+ * Their webhook deliveries go with them (a foreign key ON DELETE CASCADE), so deliveries are kept as
+ * long as events. Safe to run on several instances at once. Returns how many events it deleted.
  */
 export async function purgeExpiredEvents(ds: DataSource, days: number): Promise<number> {
   let deleted = 0;

@@ -18,7 +18,7 @@ describe("resolveSimpleFieldsDirectly", () => {
   it("calls the nested-list and Followup.lead resolvers directly, and nothing with a middleware or a string argument", async () => {
     const schema = await buildAppSchema();
     const authorize = (context: unknown, roles: readonly unknown[]) => requireScopes(context as never, roles as Scope[]);
-    expect(resolveSimpleFieldsDirectly(schema, undefined, authorize).sort()).toEqual(["Followup.lead", "Lead.followUpDetails", "Lead.followups", "Lead.statusLogDetails"]);
+    expect(resolveSimpleFieldsDirectly(schema, undefined, authorize).sort()).toEqual(["Event.followup", "Event.lead", "Followup.lead", "Lead.followUpDetails", "Lead.followups", "Lead.statusLogDetails"]);
   });
 
   it("still checks @Authorized, with the field's own roles, before calling the method", async () => {
