@@ -43,6 +43,8 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   (schema.getType("Node") as GraphQLInterfaceType).resolveType = resolveNodeType;
   // type-graphql has no option for the root types' descriptions.
   schema.getQueryType()!.description = "Reads. Every query needs a bearer token or an API key; each names the scope it needs.";
+  schema.getSubscriptionType()!.description =
+    "Live change events over WebSocket (graphql-transport-ws) on /graphql, authenticated in connection_init; resumable from an events cursor.";
   schema.getMutationType()!.description =
     "Writes. Each is one transaction, bumps the version of what it changes and returns a payload with warnings.";
   return schema;
