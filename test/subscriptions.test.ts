@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { ApiKeyService } from "../src/auth/api-key.service";
 import { codes, newOrg, startTestApp, type TestApp } from "./support/app";
 import { CREATE_LEAD, ok } from "./support/operations";
 import { subscribeEvents, wsUrl, type Subscriber } from "./support/subscriptions";
@@ -173,6 +174,32 @@ describe("subscription { events }", () => {
     const code = await new Promise<number>((resolve) => raw.on("close", (c) => resolve(c)));
     expect(code).toBe(4408);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2900);
+  });
+
+  it.each(["authorization", "x-api-key"])("closes with 4403 once its API key (sent as %s) is revoked", async (how) => {
+    const org = newOrg();
+    const keys = new ApiKeyService(t.app.db.dataSource);
+    const { apiKey, key } = await keys.create({ org, name: `sub-${how}`, scopes: ["leads:read"] });
+    const sub = subscribeEvents(t.url, how === "authorization" ? { authorization: `Bearer ${key}` } : { "x-api-key": key });
+    open.push(sub);
+    const writer = t.token({ org });
+    await ready(sub, writer);
+    await keys.revoke(apiKey.id);
+    await waitFor(() => sub.closeCode !== undefined, 5000);
+    expect(sub.closeCode).toBe(4403);
+  });
+
+  it("writes nothing to subscribers for a write that rolls back", async () => {
+    const token = t.token({ org: newOrg() });
+    const sub = subscribe(token);
+    await ready(sub, token);
+    const id = await createLead(token);
+    await sub.waitForEvents(1);
+    const refused = await t.gql(`mutation ($id: ID!) { updateLead(id: $id, input: { owner: "x", expectedVersion: 7 }) { lead { id } } }`, { id }, { token });
+    expect(codes(refused)).toEqual(["CONFLICT"]);
+    await updateOwner(token, id, "after");
+    const events = await sub.waitForEvents(2);
+    expect(events.map((e) => [e.type, e.data.owner])).toEqual([["LEAD_CREATED", null], ["LEAD_UPDATED", "after"]]);
   });
 
   it("limits subscriptions per connection, with an error for the one over", async () => {
