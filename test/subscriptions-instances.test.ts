@@ -86,7 +86,7 @@ describeWith("PostgreSQL")("several instances on one PostgreSQL database", () =>
     const org = newOrg("lost");
     const token = writer.token({ org });
     const sub = await liveSubscriber(reader, token);
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await writeAndTime(writer, token)).id);
     await waitFor(() => ids.every((id) => sub.events.some((e) => e.leadId === id)), 5_000);
     expect(sub.events.map((e) => e.leadId)).toEqual(ids);

@@ -1,7 +1,7 @@
-import { Redis } from "ioredis";
 import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import { logger } from "../common/logger";
+import { connectRedis } from "../common/redis";
 
 /**
  * "The log grew": the wake-up between instances, so that an event committed on one reaches the
@@ -40,7 +40,8 @@ function coalesced(send: () => Promise<unknown>): () => void {
     running = true;
     pending = false;
     send()
-      .catch((err) => logger.warn({ err }, "event wake-up signal not sent; other instances catch up on their timer"))
+      // (an outage is logged once by the transport; the other instances catch up on their timer)
+      .catch((err) => logger.debug({ err }, "event wake-up signal not sent"))
       .finally(() => {
         running = false;
         if (pending) run();
@@ -53,13 +54,15 @@ function coalesced(send: () => Promise<unknown>): () => void {
 }
 
 async function redisSignal(url: string, onSignal: () => void): Promise<EventSignal> {
-  const options = { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false };
-  const publisher = new Redis(url, options);
-  const subscriber = new Redis(url, { lazyConnect: true });
-  for (const client of [publisher, subscriber]) client.on("error", (err) => logger.warn({ err }, "Redis (event signal)"));
-  await Promise.all([publisher.connect(), subscriber.connect()]);
+  const fallback = "event wake-ups between instances wait for the next read of the log (EVENTS_POLL_MS)";
+  const [publisher, subscriber] = await Promise.all([connectRedis(url, fallback), connectRedis(url, fallback)]);
   subscriber.on("message", () => onSignal());
-  await subscriber.subscribe(REDIS_CHANNEL);
+  // On every (re)connection, including the first if it comes after start; missed signals are caught up by a read.
+  const subscribe = () => {
+    subscriber.subscribe(REDIS_CHANNEL).then(onSignal, () => undefined);
+  };
+  subscriber.on("ready", subscribe);
+  if (subscriber.status === "ready") subscribe();
   return {
     publish: coalesced(() => publisher.publish(REDIS_CHANNEL, "")),
     async close() {

@@ -1,16 +1,13 @@
 import type { ApolloServerPlugin, HeaderMap } from "@apollo/server";
-import { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { AppConfig } from "../config";
 import type { Context } from "../context";
 import { DomainError } from "../common/errors";
 import { errorResponseBody } from "../common/format-error";
 import { logger } from "../common/logger";
+import { connectRedis } from "../common/redis";
 
 type Kind = "read" | "write";
-
-/** How long start waits for Redis before going on with per-instance counts. */
-const REDIS_CONNECT_WAIT_MS = 2000;
 
 export interface RateLimiter {
   /** Counts each operation against its principal; over the limit, 429 before anything executes. */
@@ -49,7 +46,7 @@ export async function createRateLimiter(
 ): Promise<RateLimiter> {
   const limits: Record<Kind, number> = { read: config.rateLimitReads, write: config.rateLimitWrites };
   const duration = config.rateLimitWindowSeconds;
-  const redis = config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, "rate limits counted per instance") : undefined;
   const limiterFor = (kind: Kind): RateLimiterAbstract => {
     const memory = new RateLimiterMemory({ points: limits[kind], duration, keyPrefix: `${config.rateLimitPrefix}:${kind}` });
     if (!redis) return memory;
@@ -136,33 +133,3 @@ function setHeaders(headers: HeaderMap, o: Outcome) {
   if (!o.allowed) headers.set("retry-after", String(retryAfterSeconds(o)));
 }
 
-/** A client that fails fast while disconnected (the limiter then counts in memory) and reconnects on its own. */
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: REDIS_CONNECT_WAIT_MS,
-    // ioredis keeps a dead connection's socket timer this long after disconnect(), holding up exit.
-    disconnectTimeout: 500,
-  });
-  let up = false;
-  let warned = false;
-  redis.on("ready", () => {
-    if (warned) logger.info("redis is back: rate-limit counts shared again");
-    up = true;
-    warned = false;
-  });
-  redis.on("error", (err: Error) => {
-    if (warned) return;
-    warned = true;
-    logger.warn({ reason: err.message }, up ? "redis lost: rate limits counted per instance" : "redis unreachable: rate limits counted per instance");
-  });
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, REDIS_CONNECT_WAIT_MS);
-    redis.once("ready", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  return redis;
-}
