@@ -41,7 +41,7 @@ const Q3 = `query Q3($id: ID!) { lead(id: $id) { ${LEAD_SCALARS}
 const Q4 = `query Q4 { followups(filter: { status: [SCHEDULED, IN_PROGRESS] }, first: 50) {
     edges { cursor node { id leadId status type callDate scheduledAt summary callId durationMs phoneNumber direction isRetry createdOn lastUpdatedOn version } }
     pageInfo { hasNextPage endCursor } } }`;
-const M1 = `mutation M1($id: ID!, $input: UpdateLeadInput!) { updateLead(id: $id, input: $input) {
+export const M1 = `mutation M1($id: ID!, $input: UpdateLeadInput!) { updateLead(id: $id, input: $input) {
     lead { id version extendedFields lastUpdatedOn } warnings { code } } }`;
 const M2 = `mutation M2($id: ID!, $input: UpdateLeadStatusInput!) { updateLeadStatus(id: $id, input: $input) {
     lead { id status subStatus version lastUpdatedOn } warnings { code } } }`;

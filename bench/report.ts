@@ -1,3 +1,5 @@
+import type { EventsResult } from "./events";
+
 export interface CaseResult {
   case: string;
   connections: number;
@@ -49,6 +51,8 @@ export interface RunResult {
   rounds?: number;
   results: CaseResult[];
   allRounds?: CaseResult[];
+  /** The change-event cases S and W (bench/events.ts), when run. */
+  events?: EventsResult;
 }
 
 /**
@@ -125,6 +129,64 @@ export function targets(run: RunResult): string[] {
   return out;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const pct = (n: number) => `${n > 0 ? "+" : ""}${Math.round(n * 1000) / 10}%`;
+
+/** The S and W tables and their targets (M1 loses ≤ 10 %, p99 delivery < 1 s, no event missed). */
+export function eventsSection(events: EventsResult): string[] {
+  const mark = (ok: boolean) => (ok ? "met" : "NOT met");
+  const out: string[] = [];
+  const c = events.connections;
+  if (events.subscribers?.length) {
+    const rows = events.subscribers;
+    out.push(
+      "",
+      `**S: M1 ×${c} alone, then with ${rows[0].subscribers} graphql-ws subscribers** (each its own connection, one \`events\` subscription, write org), interleaved per round; delivery latency = receipt − occurredOn.`,
+      "",
+      "| round | M1 alone req/s | M1 + subscribers req/s | change | main thread ms/write alone / with | M1 p99 ms alone / with | events | deliveries | missed | duplicates | delivery p50 ms | p99 ms | max ms | drain ms | subscriber process CPU |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...rows.map(
+        (r) =>
+          `| ${r.round} | ${fmt(r.alone.requestsPerSecond)} | ${fmt(r.with.requestsPerSecond)} | ${pct(r.with.requestsPerSecond / r.alone.requestsPerSecond - 1)} | ${fmt(r.alone.serverMainThreadCpuMsPerRequest ?? null, 2)} / ${fmt(r.with.serverMainThreadCpuMsPerRequest ?? null, 2)} | ${fmt(r.alone.latencyP99Ms)} / ${fmt(r.with.latencyP99Ms)} | ${fmt(r.outcome.expected)} | ${fmt(r.outcome.delivered)} | ${fmt(r.outcome.misses)} | ${fmt(r.outcome.duplicates)} | ${fmt(r.outcome.latencyP50Ms)} | ${fmt(r.outcome.latencyP99Ms)} | ${fmt(r.outcome.latencyMaxMs)} | ${fmt(r.drainMs)} | ${r.subscriberCpuPct}% |`,
+      ),
+      "",
+    );
+    const loss = 1 - median(rows.map((r) => r.with.requestsPerSecond / r.alone.requestsPerSecond));
+    const p99 = Math.max(...rows.map((r) => r.outcome.latencyP99Ms));
+    const misses = rows.reduce((n, r) => n + r.outcome.misses, 0);
+    out.push(
+      `- M1 with ${rows[0].subscribers} subscribers: ${Math.round(loss * 100)}% slower than alone, median of the rounds' ratios (target ≤ 10%): ${mark(loss <= 0.1)}`,
+      `- Delivery p99 at ${rows[0].subscribers} subscribers: ${fmt(p99)} ms, worst round (target < 1,000 ms): ${mark(p99 < 1000)}`,
+      `- Every write's event at every subscriber: ${misses} missed (target 0): ${mark(misses === 0)}`,
+    );
+  }
+  if (events.webhooks?.length) {
+    const rows = events.webhooks;
+    out.push(
+      "",
+      `**W: M1 ×${c} with 0, then ${rows[0].endpoints} webhook endpoints** on the write org (https receiver on 127.0.0.1 answering 200), interleaved per round; the endpoints and their deliveries are deleted after each run.`,
+      "",
+      "| round | M1, 0 endpoints req/s | M1, endpoints req/s | change | main thread ms/write 0 / with | server CPU ms/write 0 / with | M1 p99 ms 0 / with | deliveries received during the run |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      ...rows.map(
+        (r) =>
+          `| ${r.round} | ${fmt(r.none.requestsPerSecond)} | ${fmt(r.with.requestsPerSecond)} | ${pct(r.with.requestsPerSecond / r.none.requestsPerSecond - 1)} | ${fmt(r.none.serverMainThreadCpuMsPerRequest ?? null, 2)} / ${fmt(r.with.serverMainThreadCpuMsPerRequest ?? null, 2)} | ${fmt(r.none.serverCpuMsPerRequest, 2)} / ${fmt(r.with.serverCpuMsPerRequest, 2)} | ${fmt(r.none.latencyP99Ms)} / ${fmt(r.with.latencyP99Ms)} | ${fmt(r.receivedDuringRun)} of ${fmt(r.eventsDuringRun * r.endpoints)} |`,
+      ),
+      "",
+    );
+    const loss = 1 - median(rows.map((r) => r.with.requestsPerSecond / r.none.requestsPerSecond));
+    out.push(`- M1 with ${rows[0].endpoints} endpoints: ${Math.round(loss * 100)}% slower than with none, median of the rounds' ratios (target ≤ 10%): ${mark(loss <= 0.1)}`);
+  }
+  const b = events.burst;
+  if (b) {
+    out.push(
+      `- Webhook delivery, burst of ${fmt(b.writes)} writes (${fmt(b.burstMs)} ms) to ${b.endpoints} endpoints: ${fmt(b.received)} of ${fmt(b.expected)} deliveries (${fmt(b.misses)} missed, ${fmt(b.duplicates)} duplicates); ` +
+        `${fmt(b.receivedByCommit)} in by the last commit, the rest in ${fmt(b.drainMs)} ms after it: **${fmt(b.deliveriesPerSecondAfterCommit)} deliveries/s after commit** (${fmt(b.deliveriesPerSecondOverall)}/s from the first write to the last delivery)`,
+    );
+  }
+  return out;
+}
+
 export function renderRun(run: RunResult): string {
   const m = run.machine;
   const env = Object.entries(run.server.env).map(([k, v]) => `${k}=${v}`).join(" ");
@@ -136,9 +198,8 @@ export function renderRun(run: RunResult): string {
     `Server${run.server.root === "." ? "" : ` (build in ${run.server.root})`}: \`${env}\`; peak RSS (VmHWM summed over the process tree) ${run.server.peakHwmMb} MB.`,
     "",
     ...((run.rounds ?? 1) > 1 ? [`${run.rounds} rounds, interleaved: each row is the round with the median requests/s (every round's range in brackets).`, ""] : []),
-    resultsTable(run),
-    "",
-    ...targets(run).map((t) => `- ${t}`),
+    ...(run.results.length ? [resultsTable(run), "", ...targets(run).map((t) => `- ${t}`)] : []),
+    ...(run.events ? eventsSection(run.events) : []),
   ].join("\n");
 }
 

@@ -10,10 +10,12 @@ import autocannon from "autocannon";
 import jwt from "jsonwebtoken";
 import { Client } from "pg";
 import { benchCases, CASE_NAMES, type BenchCase } from "./cases";
-import { ensureDataset, flippableLeads, LEADS_PER_ORG, ORGS, PER_LEAD } from "./dataset";
+import { ensureDataset, flippableLeads, LEADS_PER_ORG, ORGS, PER_LEAD, WRITE_ORG } from "./dataset";
+import { EVENT_CASE_NAMES, makeReceiverCert, Receiver, subscriberRound, webhookBurst, webhookRound, type EventsDeps, type EventsResult } from "./events";
 import { medianRounds, renderRun, updateResultsMd, type CaseResult, type RunResult } from "./report";
 import { cpuMs, hwmTotalMb, mainThreadCpuMs, RssSampler, startServer } from "./server";
 
+const ALL_CASES = [...CASE_NAMES, ...EVENT_CASE_NAMES];
 const ROOT = path.resolve(__dirname, "../..");
 const BENCH_DIR = path.join(ROOT, "bench");
 
@@ -22,7 +24,12 @@ const HELP = `Usage: DATABASE_URL=postgres://… npm run bench -- [options]
   --duration <s>        seconds per run (default 10)
   --warmup <s>          seconds of warm-up per case at 8 connections (default 2; 0 skips)
   --connections <list>  connection counts (default 1,8,32)
-  --cases <list>        cases to run (default T,Q0,Q1,Q2,Q3,Q4,M1,M2)
+  --cases <list>        cases to run (default T,Q0,Q1,Q2,Q3,Q4,M1,M2,S,W); S and W are the change-event
+                        cases: M1 at the highest --connections count alone and with subscribers (S) or
+                        webhook endpoints (W), interleaved, once per round (bench/events.ts)
+  --subscribers <n>     S: graphql-ws subscribers on the write org, one connection each (default 100)
+  --webhooks <n>        W: webhook endpoints on the write org (default 5)
+  --burst <n>           W: writes of the delivery-throughput burst (default 1000; 0 skips it)
   --rounds <n>          run every case and connection count n times, interleaved, and report each
                         one's median round (default 1): steadier ratios on a machine whose speed drifts
   --workers <n>         WEB_CONCURRENCY for the server (default: the server's own default)
@@ -41,6 +48,9 @@ interface Options {
   connections: number[];
   cases: string[];
   rounds: number;
+  subscribers: number;
+  webhooks: number;
+  burst: number;
   workers?: number;
   label?: string;
   reseed: boolean;
@@ -52,7 +62,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: CASE_NAMES, rounds: 1, reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
+  const opts: Options = { duration: 10, warmup: 2, connections: [1, 8, 32], cases: ALL_CASES, rounds: 1, subscribers: 100, webhooks: 5, burst: 1000, reseed: false, cpuProf: false, nodeFlags: [], write: true, serverRoot: ROOT };
   const list = (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean);
   const num = (flag: string, v: string | undefined) => {
     const n = Number(v);
@@ -67,6 +77,9 @@ function parseArgs(argv: string[]): Options {
       case "--connections": opts.connections = list(argv[++i] ?? "").map((v) => num(arg, v)); break;
       case "--cases": opts.cases = list(argv[++i] ?? "").map((c) => c.toUpperCase()); break;
       case "--rounds": opts.rounds = Math.max(1, Math.round(num(arg, argv[++i]))); break;
+      case "--subscribers": opts.subscribers = Math.max(1, Math.round(num(arg, argv[++i]))); break;
+      case "--webhooks": opts.webhooks = Math.max(1, Math.round(num(arg, argv[++i]))); break;
+      case "--burst": opts.burst = Math.round(num(arg, argv[++i])); break;
       case "--workers": opts.workers = num(arg, argv[++i]); break;
       case "--label": opts.label = argv[++i]; break;
       case "--reseed": opts.reseed = true; break;
@@ -127,7 +140,7 @@ interface Sampled {
   firstError?: string;
 }
 
-async function runOne(url: string, token: string, benchCase: BenchCase, connections: number, duration: number, progress: boolean): Promise<{ result: autocannon.Result; sampled: Sampled }> {
+async function runOne(url: string, token: string, benchCase: BenchCase, connections: number, duration: number, progress: boolean, label?: string): Promise<{ result: autocannon.Result; sampled: Sampled }> {
   const gen = benchCase.requests();
   const sampled: Sampled = { statements: [], bytes: 0, responses: 0, graphqlErrors: 0 };
   type Ctx = { state?: unknown };
@@ -171,7 +184,7 @@ async function runOne(url: string, token: string, benchCase: BenchCase, connecti
     seconds++;
     total += counter;
     if (!progress) return;
-    const line = `  ${benchCase.name} ×${connections}  ${seconds}/${duration} s  ${total} requests  ${counter} req/s`;
+    const line = `  ${label ?? benchCase.name} ×${connections}  ${seconds}/${duration} s  ${total} requests  ${counter} req/s`;
     if (process.stderr.isTTY) process.stderr.write(`\r${line.padEnd(72)}`);
     else if (seconds % 5 === 0 || seconds === duration) log(line);
   });
@@ -193,7 +206,7 @@ async function main() {
     );
   if (!existsSync(path.join(opts.serverRoot, "dist/src/main.js")))
     fail(`${path.join(opts.serverRoot, "dist/src/main.js")} is missing: run \`npm run build\` first (npm run bench does).`);
-  const unknown = opts.cases.filter((c) => !CASE_NAMES.includes(c));
+  const unknown = opts.cases.filter((c) => !ALL_CASES.includes(c));
   if (unknown.length) fail(`unknown case(s) ${unknown.join(", ")}`);
 
   const client = await connect(databaseUrl);
@@ -202,6 +215,8 @@ async function main() {
   if (opts.cpuProf) mkdirSync(profDir, { recursive: true });
   const logFile = path.join(os.tmpdir(), `leads-bench-server-${process.pid}.log`);
 
+  // W: production mode takes https webhook targets only; the local receiver's certificate is trusted by the server.
+  const receiverTls = opts.cases.includes("W") ? makeReceiverCert() : undefined;
   log(`starting the server (production mode; log: ${logFile})`);
   // The server runs its migrations at start, so the schema exists before seeding.
   const server = await startServer(opts.serverRoot, {
@@ -210,13 +225,19 @@ async function main() {
     workers: opts.workers,
     nodeFlags: [...opts.nodeFlags, ...(opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [])],
     logFile,
-    extraEnv: benchLimitsEnv(),
+    extraEnv: {
+      ...benchLimitsEnv(),
+      ...(receiverTls ? { WEBHOOK_ALLOW_PRIVATE: "true", NODE_EXTRA_CA_CERTS: receiverTls.certFile } : {}),
+    },
   });
+  const receiver = receiverTls ? new Receiver() : undefined;
+  if (receiver && receiverTls) await receiver.start(receiverTls);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     await server.stop();
+    await receiver?.close();
   };
   process.once("SIGINT", () => void stop().finally(() => process.exit(130)));
 
@@ -226,9 +247,12 @@ async function main() {
     const pgVersion = (await client.query<{ server_version: string }>("SHOW server_version")).rows[0].server_version;
 
     let flippable: Map<string, "OPEN" | "ON_HOLD"> | undefined;
-    const cases = benchCases(() => flippable!).filter((c) => opts.cases.includes(c.name));
+    const allCases = benchCases(() => flippable!);
+    const cases = allCases.filter((c) => opts.cases.includes(c.name));
+    const m1 = allCases.find((c) => c.name === "M1")!;
+    const eventCases = EVENT_CASE_NAMES.filter((c) => opts.cases.includes(c));
     const tokens = new Map<string, string>(
-      ORGS.map((org) => [org, jwt.sign({ org, scope: "leads:read leads:write followups:read followups:write" }, jwtSecret, { algorithm: "HS256", subject: "bench", expiresIn: "1d" })]),
+      ORGS.map((org) => [org, jwt.sign({ org, scope: "leads:read leads:write followups:read followups:write webhooks:manage" }, jwtSecret, { algorithm: "HS256", subject: "bench", expiresIn: "1d" })]),
     );
 
     const started = new Date();
@@ -236,7 +260,56 @@ async function main() {
     const results: CaseResult[] = [];
     const totalRuns = cases.length * opts.connections.length * opts.rounds;
     const roundsLabel = opts.rounds > 1 ? ` × ${opts.rounds} rounds` : "";
-    log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s)${roundsLabel}, ${opts.duration} s each (+${opts.warmup} s warm-up per case): about ${Math.ceil((totalRuns * opts.duration + cases.length * opts.warmup) / 60)} min`);
+    const eventRuns = eventCases.length * 2 * opts.rounds;
+    log(`running ${cases.length} case(s) × ${opts.connections.length} connection count(s)${roundsLabel}, ${opts.duration} s each (+${opts.warmup} s warm-up per case)` +
+      (eventCases.length ? `, and ${eventRuns} M1 runs for ${eventCases.join(", ")}` : "") +
+      `: about ${Math.ceil(((totalRuns + eventRuns) * opts.duration + cases.length * opts.warmup) / 60)} min`);
+    /** One autocannon run of `benchCase`, measured: the row RESULTS.md shows. */
+    const measure = async (benchCase: BenchCase, token: string, connections: number, pass: number, label?: string): Promise<CaseResult> => {
+      const rss = new RssSampler(server.pid);
+      const load = loadSummary();
+      rss.start();
+      const cpuBefore = cpuMs(server.pid);
+      const mainBefore = mainThreadCpuMs(server.pid);
+      const { result, sampled } = await runOne(server.url, token, benchCase, connections, opts.duration, true, label);
+      const cpu = cpuMs(server.pid) - cpuBefore;
+      const mainCpu = mainThreadCpuMs(server.pid) - mainBefore;
+      const memory = rss.stop();
+      const statements = sampled.statements;
+      const row: CaseResult = {
+        case: label ?? benchCase.name,
+        connections,
+        round: pass,
+        requestsPerSecond: round(result.requests.average),
+        requests: result.requests.total,
+        latencyP50Ms: result.latency.p50,
+        latencyP99Ms: result.latency.p99,
+        latencyMaxMs: result.latency.max,
+        latencyAvgMs: round(result.latency.average, 2),
+        serverCpuMsPerRequest: sampled.responses ? round(cpu / sampled.responses, 2) : 0,
+        serverMainThreadCpuMsPerRequest: sampled.responses ? round(mainCpu / sampled.responses, 2) : 0,
+        sqlStatementsPerRequest: statements.length ? round(statements.reduce((a, b) => a + b, 0) / statements.length, 2) : null,
+        sqlStatementsMax: statements.length ? Math.max(...statements) : null,
+        responseBytes: sampled.responses ? Math.round(sampled.bytes / sampled.responses) : 0,
+        graphqlErrors: sampled.graphqlErrors,
+        non2xx: result.non2xx,
+        socketErrors: result.errors,
+        timeouts: result.timeouts,
+        peakRssMb: memory.peakTotalMb,
+        peakProcessRssMb: memory.peakProcessMb,
+        peakPssMb: memory.peakPssMb,
+        serverProcesses: memory.processes,
+        loadAverage1m: load.one,
+        firstError: sampled.firstError,
+      };
+      log(
+        `    ${row.requestsPerSecond} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  max ${row.latencyMaxMs} ms  ${row.serverCpuMsPerRequest} CPU ms/req (main thread ${row.serverMainThreadCpuMsPerRequest})  ` +
+          `${row.sqlStatementsPerRequest ?? "?"} SQL/req  ${row.responseBytes} B  RSS ${row.peakRssMb} MB` +
+          (row.graphqlErrors ? `  ${row.graphqlErrors} GraphQL errors (first: ${row.firstError})` : "") +
+          (row.non2xx ? `  ${row.non2xx} non-2xx` : ""),
+      );
+      return row;
+    };
     let done = 0;
     /** One case's runs at every connection count, in round `pass` (warm-up in the first only). */
     const runCase = async (benchCase: BenchCase, pass: number) => {
@@ -261,52 +334,28 @@ async function main() {
         done++;
         log(`[${done}/${totalRuns}] ${benchCase.name} ${benchCase.title} — ${connections} connection(s)${roundsLabel ? `, round ${pass}` : ""}`);
         await refresh();
-        const rss = new RssSampler(server.pid);
-        const load = loadSummary();
-        rss.start();
-        const cpuBefore = cpuMs(server.pid);
-        const mainBefore = mainThreadCpuMs(server.pid);
-        const { result, sampled } = await runOne(server.url, token, benchCase, connections, opts.duration, true);
-        const cpu = cpuMs(server.pid) - cpuBefore;
-        const mainCpu = mainThreadCpuMs(server.pid) - mainBefore;
-        const memory = rss.stop();
-        const statements = sampled.statements;
-        const row: CaseResult = {
-          case: benchCase.name,
-          connections,
-          round: pass,
-          requestsPerSecond: round(result.requests.average),
-          requests: result.requests.total,
-          latencyP50Ms: result.latency.p50,
-          latencyP99Ms: result.latency.p99,
-          latencyMaxMs: result.latency.max,
-          latencyAvgMs: round(result.latency.average, 2),
-          serverCpuMsPerRequest: sampled.responses ? round(cpu / sampled.responses, 2) : 0,
-          serverMainThreadCpuMsPerRequest: sampled.responses ? round(mainCpu / sampled.responses, 2) : 0,
-          sqlStatementsPerRequest: statements.length ? round(statements.reduce((a, b) => a + b, 0) / statements.length, 2) : null,
-          sqlStatementsMax: statements.length ? Math.max(...statements) : null,
-          responseBytes: sampled.responses ? Math.round(sampled.bytes / sampled.responses) : 0,
-          graphqlErrors: sampled.graphqlErrors,
-          non2xx: result.non2xx,
-          socketErrors: result.errors,
-          timeouts: result.timeouts,
-          peakRssMb: memory.peakTotalMb,
-          peakProcessRssMb: memory.peakProcessMb,
-          peakPssMb: memory.peakPssMb,
-          serverProcesses: memory.processes,
-          loadAverage1m: load.one,
-          firstError: sampled.firstError,
-        };
-        results.push(row);
-        log(
-          `    ${row.requestsPerSecond} req/s  p50 ${row.latencyP50Ms} ms  p99 ${row.latencyP99Ms} ms  max ${row.latencyMaxMs} ms  ${row.serverCpuMsPerRequest} CPU ms/req (main thread ${row.serverMainThreadCpuMsPerRequest})  ` +
-            `${row.sqlStatementsPerRequest ?? "?"} SQL/req  ${row.responseBytes} B  RSS ${row.peakRssMb} MB` +
-            (row.graphqlErrors ? `  ${row.graphqlErrors} GraphQL errors (first: ${row.firstError})` : "") +
-            (row.non2xx ? `  ${row.non2xx} non-2xx` : ""),
-        );
+        results.push(await measure(benchCase, token, connections, pass));
       }
     };
-    for (let pass = 1; pass <= opts.rounds; pass++) for (const benchCase of cases) await runCase(benchCase, pass);
+    const eventsToken = tokens.get(WRITE_ORG)!;
+    const topConnections = Math.max(...opts.connections);
+    const eventDeps: EventsDeps = {
+      db: client,
+      serverUrl: server.url,
+      token: eventsToken,
+      connections: topConnections,
+      log,
+      measureM1: (label, pass) => measure(m1, eventsToken, topConnections, pass, label),
+      m1Body: () => m1.requests().next().body,
+    };
+    const events: EventsResult = { connections: topConnections };
+    if (eventCases.length && opts.warmup > 0) await runOne(server.url, eventsToken, m1, 8, opts.warmup, false);
+    for (let pass = 1; pass <= opts.rounds; pass++) {
+      for (const benchCase of cases) await runCase(benchCase, pass);
+      if (eventCases.includes("S")) (events.subscribers ??= []).push(await subscriberRound(eventDeps, opts.subscribers, pass));
+      if (eventCases.includes("W")) (events.webhooks ??= []).push(await webhookRound(eventDeps, receiver!, opts.webhooks, pass));
+    }
+    if (eventCases.includes("W") && opts.burst > 0) events.burst = await webhookBurst(eventDeps, receiver!, opts.webhooks, opts.burst);
     const serverHwmMb = hwmTotalMb(server.pid);
     await stop();
 
@@ -326,13 +375,14 @@ async function main() {
       dataset: { orgs: ORGS.length, leadsPerOrg: LEADS_PER_ORG, perLead: PER_LEAD },
       server: {
         root: opts.serverRoot === ROOT ? "." : opts.serverRoot,
-        env: Object.fromEntries(Object.entries(server.env).filter(([k]) => !["JWT_SECRET", "DATABASE_URL", "PORT"].includes(k))),
+        env: Object.fromEntries(Object.entries(server.env).filter(([k]) => !["JWT_SECRET", "DATABASE_URL", "PORT", "NODE_EXTRA_CA_CERTS"].includes(k))),
         peakHwmMb: serverHwmMb,
       },
       queries: Object.fromEntries(cases.map((c) => [c.name, { title: c.title, query: c.query.replace(/\s+/g, " ") }])),
       rounds: opts.rounds,
       results: medianRounds(results),
       ...(opts.rounds > 1 ? { allRounds: results } : {}),
+      ...(eventCases.length ? { events } : {}),
     };
     const table = renderRun(run);
     process.stdout.write(`\n${table}\n`);
@@ -360,6 +410,9 @@ function benchLimitsEnv(): Record<string, string> {
     // GetBill's 1,000 reads and 500 writes an hour per caller (src/config.ts) would stop the bench within a second.
     RATE_LIMIT_READS: "1000000000",
     RATE_LIMIT_WRITES: "1000000000",
+    // Follow-up timers off: the dataset's nextFollowUp dates are in 2025, so the runner would fire
+    // thousands of them under every case (writes to the read org's leads, events in the S and W counts).
+    TIMER_POLL_SECONDS: "0",
   };
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith("BENCH_SERVER_") && v !== undefined) limits[k.slice("BENCH_SERVER_".length)] = v;
   return limits;

@@ -1,4 +1,5 @@
-import { Q2 } from "../bench/cases";
+import { M1, Q2 } from "../bench/cases";
+import { CREATE_ENDPOINT, DELETE_ENDPOINT, LIST_ENDPOINTS, SUBSCRIBER_SUBSCRIPTION } from "../bench/events";
 import { newId } from "../src/common/ids";
 import { Followup } from "../src/followups/followup.entity";
 import { FollowupStatus, FollowupType } from "../src/followups/followup.enums";
@@ -7,6 +8,9 @@ import { Lead } from "../src/leads/lead.entity";
 import { LeadStatus, LeadType } from "../src/leads/lead.enums";
 import { StatusLog } from "../src/leads/status-log.entity";
 import { newOrg, startTestApp, type TestApp } from "./support/app";
+import { CREATE_LEAD, ok } from "./support/operations";
+import { subscribeEvents } from "./support/subscriptions";
+import { waitFor } from "./support/wait";
 
 /**
  * The benchmark's Q2 (bench/cases.ts), exactly: a page of leads with every scalar, their
@@ -20,7 +24,8 @@ const PER_LEAD = 5;
 const base = Date.UTC(2026, 0, 1);
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // The bench's W case posts to a receiver on 127.0.0.1.
+  t = await startTestApp({ webhookAllowPrivate: true });
   const leads: Lead[] = [];
   const details: FollowUpDetail[] = [];
   const logs: StatusLog[] = [];
@@ -114,4 +119,46 @@ it("loads every nested field the operation selects, wherever it selects it (alia
   const [{ node: followup }] = res.body.data.followups.edges;
   expect(followup.lead.id).toMatch(/^lead_/);
   expect(followup.lead).toHaveProperty("email", null);
+});
+
+describe("the change-event cases (bench/events.ts)", () => {
+  it("S: the bench's subscription receives M1's event with the id it counts and the occurredOn it times", async () => {
+    const eventOrg = newOrg("bench-s");
+    const token = t.token({ org: eventOrg });
+    const lead = ok(await t.gql(CREATE_LEAD, { input: { leadFor: "SKU-1" } }, { token })).createLead.lead as { id: string };
+    const sub = subscribeEvents(t.url, { authorization: `Bearer ${token}` }, {}, { query: SUBSCRIBER_SUBSCRIPTION });
+    try {
+      // As the bench does: writes until the subscription is live, then one write that must arrive.
+      await waitFor(async () => {
+        ok(await t.gql(M1, { id: lead.id, input: { extendedFields: { k0: 1 } } }, { token }));
+        await waitFor(() => sub.events.length > 0, 500).catch(() => undefined);
+        return sub.events.length > 0;
+      }, 10_000);
+      const before = Date.now();
+      const res = ok(await t.gql(M1, { id: lead.id, input: { extendedFields: { k1: 2, lastTouch: "x" } } }, { token }));
+      const after = Date.now();
+      expect(res.updateLead.lead.extendedFields).toMatchObject({ k0: 1, k1: 2 });
+      const n = sub.events.length;
+      const [event] = (await sub.waitForEvents(n + 1)).slice(n);
+      expect(sub.errors).toEqual([]);
+      expect(event).toMatchObject({ type: "LEAD_UPDATED", leadId: lead.id });
+      expect(event.id).toEqual(expect.any(String));
+      // occurredOn is taken inside the write's transaction: between the request and its answer.
+      const occurred = Date.parse(event.occurredOn);
+      expect(occurred).toBeGreaterThanOrEqual(before - 1);
+      expect(occurred).toBeLessThanOrEqual(after + 1);
+    } finally {
+      await sub.dispose();
+    }
+  });
+
+  it("W: the bench's endpoint operations create, list and delete endpoints", async () => {
+    const token = t.token({ org: newOrg("bench-w") });
+    for (let i = 0; i < 2; i++)
+      ok(await t.gql(CREATE_ENDPOINT, { input: { url: `http://127.0.0.1:9/ep/ep${i}`, description: `bench receiver ${i}` } }, { token }));
+    const listed = ok(await t.gql(LIST_ENDPOINTS, {}, { token })).webhookEndpoints as Array<{ id: string; url: string }>;
+    expect(listed.map((e) => e.url)).toEqual(["http://127.0.0.1:9/ep/ep0", "http://127.0.0.1:9/ep/ep1"]);
+    for (const e of listed) expect(ok(await t.gql(DELETE_ENDPOINT, { id: e.id }, { token })).deleteWebhookEndpoint).toBe(e.id);
+    expect(ok(await t.gql(LIST_ENDPOINTS, {}, { token })).webhookEndpoints).toEqual([]);
+  });
 });
