@@ -71,6 +71,26 @@ describe("subscription { events }", () => {
     expect(events[2].lead).toMatchObject({ id: first, owner: "y", version: 3 });
   });
 
+  it("resolves each event for each subscriber's own scopes, even when their documents are the same", async () => {
+    const org = newOrg();
+    const writer = t.token({ org });
+    const query = `subscription { events(types: [FOLLOWUP_CREATED]) { type followup { id } lead { id } } }`;
+    const both = subscribeEvents(t.url, bearer(t.token({ org, scopes: ["leads:read", "followups:read"] })), {}, { query });
+    const followupsOnly = subscribeEvents(t.url, bearer(t.token({ org, scopes: ["followups:read"] })), {}, { query });
+    open.push(both, followupsOnly);
+    const lead = await createLead(writer);
+    await waitFor(async () => {
+      ok(await t.gql(`mutation ($l: ID!) { createFollowup(input: { leadId: $l, type: CALL }) { followup { id } } }`, { l: lead }, { token: writer }));
+      await new Promise((r) => setTimeout(r, 200));
+      return both.events.length > 0 && followupsOnly.events.length > 0;
+    }, 10_000);
+    expect(both.events[0].lead).toEqual({ id: lead });
+    expect(followupsOnly.events[0].lead).toBeNull();
+    expect(followupsOnly.events[0].followup.id).toMatch(/^fu_/);
+    expect(followupsOnly.errors.map((e) => e.extensions?.code)).toContain("FORBIDDEN");
+    expect(both.errors).toEqual([]);
+  });
+
   it("keeps orgs apart and filters by the caller's scopes, types and lead", async () => {
     const org = newOrg();
     const a = t.token({ org });

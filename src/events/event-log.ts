@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import type { DataSource, EntityManager, EntitySubscriberInterface, TransactionCommitEvent } from "typeorm";
 import { EventSubscriber } from "typeorm";
 import { newId } from "../common/ids";
@@ -44,13 +45,18 @@ export async function appendEvent(tx: EntityManager, event: NewEvent): Promise<v
 const WROTE_EVENTS = "leads:wroteEvents";
 const listeners = new Map<DataSource, Set<() => void>>();
 
-/** Calls `listener` after each commit on `dataSource` that appended events; returns how to stop. */
+/**
+ * Calls `listener` after each commit on `dataSource` that appended events; returns how to stop.
+ * The listener runs in the async context it was registered in, not the committing request's (whose
+ * statements the request timeout may refuse once it is abandoned).
+ */
 export function onEventsCommitted(dataSource: DataSource, listener: () => void): () => void {
   let set = listeners.get(dataSource);
   if (!set) listeners.set(dataSource, (set = new Set()));
-  set.add(listener);
+  const bound = AsyncResource.bind(listener);
+  set.add(bound);
   return () => {
-    set.delete(listener);
+    set.delete(bound);
     if (!set.size) listeners.delete(dataSource);
   };
 }

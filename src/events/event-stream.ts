@@ -108,7 +108,25 @@ export class EventStream {
    * overlap rather than leave a gap, and an event at or before the last position delivered is
    * dropped as a duplicate.
    */
-  async *subscribe(filter: StreamFilter, after: LogPosition | null): AsyncGenerator<LoggedEvent> {
+  subscribe(filter: StreamFilter, after: LogPosition | null): AsyncIterableIterator<LoggedEvent> {
+    // A generator's own return() waits for its pending await (the next event, which may be long in
+    // coming); this one ends a subscription at once, its listener removed.
+    const control: Control = { closed: false };
+    const events = this.run(filter, after, control);
+    return {
+      next: () => events.next(),
+      return: async () => {
+        control.closed = true;
+        control.wake?.();
+        return events.return(undefined);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  private async *run(filter: StreamFilter, after: LogPosition | null, control: Control): AsyncGenerator<LoggedEvent> {
     const queue: LoggedEvent[] = [];
     let overflowed = false;
     let delivering = false;
@@ -159,13 +177,21 @@ export class EventStream {
           replayFrom = last;
           continue;
         }
-        await new Promise<void>((resolve) => (notify = resolve));
-        notify = undefined;
+        if (control.closed) return;
+        await new Promise<void>((resolve) => (notify = control.wake = resolve));
+        notify = control.wake = undefined;
+        if (control.closed) return;
       }
     } finally {
       this.listeners.delete(listener);
     }
   }
+}
+
+interface Control {
+  closed: boolean;
+  /** Wakes the subscription waiting for events. */
+  wake?: () => void;
 }
 
 function matches(filter: StreamFilter, event: LoggedEvent): boolean {

@@ -40,20 +40,9 @@ export class EventResolver {
   }
 }
 
-/** The subscription's source: the caller's events, each resolved with fresh loaders (so `lead` and `followup` are current). */
-async function* withFreshLoaders(events: AsyncGenerator<LoggedEvent>, ctx: Context): AsyncGenerator<LoggedEvent> {
-  try {
-    for await (const event of events) {
-      ctx.renewLoaders?.();
-      yield event;
-    }
-  } finally {
-    await events.return(undefined);
-  }
-}
-
-async function subscribeToEvents({ args, context }: SubscribeResolverData<unknown, EventFilterArgs, Context>): Promise<AsyncGenerator<LoggedEvent>> {
+/** The subscription's source: the caller's events (each then resolved as src/http/subscription-execution.ts says). */
+async function subscribeToEvents({ args, context }: SubscribeResolverData<unknown, EventFilterArgs, Context>): Promise<AsyncIterableIterator<LoggedEvent>> {
   if (!context.auth) throw unauthenticated(context.authError);
   const { types, leadId, after } = args;
-  return withFreshLoaders(await context.services.events.subscribe(context.auth, { types, leadId }, after), context);
+  return context.services.events.subscribe(context.auth, { types, leadId }, after);
 }

@@ -45,7 +45,7 @@ export class EventService {
    * A subscription's events: after `after` from the log and then live, or from now on without it.
    * The cursor is checked (BAD_USER_INPUT, CURSOR_EXPIRED) before the first event is awaited.
    */
-  async subscribe(principal: Principal, filter: EventFilter, after?: string | null): Promise<AsyncGenerator<LoggedEvent>> {
+  async subscribe(principal: Principal, filter: EventFilter, after?: string | null): Promise<AsyncIterableIterator<LoggedEvent>> {
     const types = this.typesFor(principal, filter.types);
     const position = after != null ? decodeEventCursor(after) : null;
     if (position) await readLog(this.ds, { org: principal.org, after: position, types, limit: 0 });

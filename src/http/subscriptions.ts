@@ -14,6 +14,7 @@ import { createLoaders } from "../loaders";
 import type { Services } from "../services";
 import type { DataSource } from "typeorm";
 import { RequestLimitError } from "./query-limits";
+import { sharedSubscriptionExecution } from "./subscription-execution";
 
 export interface SubscriptionOptions {
   schema: GraphQLSchema;
@@ -74,8 +75,11 @@ export const subscriptions: FastifyPluginAsync<SubscriptionOptions> = async (app
     },
   });
 
+  /** The text of each subscription's document, by its context (see sharedSubscriptionExecution). */
+  const documents = new WeakMap<object, string>();
   const handler = makeHandler<Record<string, unknown>, Extra>({
     schema: options.schema,
+    subscribe: sharedSubscriptionExecution((args) => documents.get(args.contextValue as object) ?? ""),
     connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
     async onConnect(ctx) {
       const params = ctx.connectionParams ?? {};
@@ -119,6 +123,7 @@ export const subscriptions: FastifyPluginAsync<SubscriptionOptions> = async (app
           this.loaders = createLoaders(options.dataSource, connection.principal.org);
         },
       };
+      documents.set(context, payload.query);
       return { schema: options.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue: context };
     },
     onNext(_ctx, _id, _payload, _args, result) {

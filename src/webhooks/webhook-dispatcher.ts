@@ -8,7 +8,7 @@ import { onEventsCommitted } from "../events/event-log";
 import type { EventType } from "../events/event-type";
 import type { EventData } from "../events/event-data";
 import { webhookBody } from "./webhook-payload";
-import { postWebhook, type AttemptOutcome } from "./webhook-sender";
+import { closeWebhookConnections, postWebhook, type AttemptOutcome } from "./webhook-sender";
 import { signatureHeader } from "./webhook-signature";
 import type { TargetRules } from "./webhook-target";
 
@@ -111,6 +111,7 @@ export class WebhookDispatcher {
         ])
         .catch((err) => logger.warn({ err }, "releasing abandoned webhook claims failed; they expire with their lease"));
     }
+    closeWebhookConnections(this.options.target);
   }
 
   private async step(): Promise<void> {
@@ -245,7 +246,12 @@ export class WebhookDispatcher {
       );
       if (!updated.length) return;
       if (outcome.ok) {
-        await tx.query(`UPDATE webhook_endpoints SET last_success_on = now(), failing_since = NULL WHERE id = $1`, [delivery.endpoint_id]);
+        // At most about once a second per endpoint: a burst's recordings do not queue on its row.
+        await tx.query(
+          `UPDATE webhook_endpoints SET last_success_on = now(), failing_since = NULL
+           WHERE id = $1 AND (failing_since IS NOT NULL OR last_success_on IS NULL OR last_success_on < now() - interval '1 second')`,
+          [delivery.endpoint_id],
+        );
         return;
       }
       const gone = outcome.status === 410;

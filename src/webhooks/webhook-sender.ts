@@ -21,6 +21,33 @@ export interface AttemptOutcome {
   error: string | null;
 }
 
+/** Connections kept per receiver (host and port) for later attempts. */
+const SOCKETS_PER_RECEIVER = 8;
+
+/**
+ * Keep-alive agents, one pair per set of target rules (an app's): a receiver's TLS connection is
+ * made once, not per delivery. A kept connection goes to the address that was checked when it was
+ * made; every new connection is resolved and checked again (`lookup` below).
+ */
+const agentsByRules = new WeakMap<TargetRules, { http: http.Agent; https: https.Agent }>();
+
+function agentsFor(rules: TargetRules) {
+  let agents = agentsByRules.get(rules);
+  if (!agents) {
+    const options = { keepAlive: true, maxSockets: SOCKETS_PER_RECEIVER, maxFreeSockets: SOCKETS_PER_RECEIVER, scheduling: "lifo" as const };
+    agentsByRules.set(rules, (agents = { http: new http.Agent(options), https: new https.Agent(options) }));
+  }
+  return agents;
+}
+
+/** Closes the kept connections of an app's rules (at shutdown). */
+export function closeWebhookConnections(rules: TargetRules): void {
+  const agents = agentsByRules.get(rules);
+  agents?.http.destroy();
+  agents?.https.destroy();
+  agentsByRules.delete(rules);
+}
+
 /**
  * POSTs once: no redirect followed (a 3xx is a failure), the whole attempt within `timeoutMs`, at
  * most 64 KiB of the answer read. The host is resolved for this attempt, every address checked
@@ -40,12 +67,13 @@ export async function postWebhook(request: WebhookRequest, rules: TargetRules, t
   }
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (outcome: AttemptOutcome) => {
+    /** `keep`: the answer was read to its end, so its connection can serve the next attempt. */
+    const finish = (outcome: AttemptOutcome, keep = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
-      req.destroy();
+      if (!keep) req.destroy();
       resolve(outcome);
     };
     const fail = (error: string) => finish({ status: null, ok: false, error });
@@ -60,11 +88,12 @@ export async function postWebhook(request: WebhookRequest, rules: TargetRules, t
         (err: Error) => callback(Object.assign(err, { code: err instanceof TargetRefused ? "EREFUSED_TARGET" : "ENOTFOUND" }), "", 4),
       );
     };
-    const client = url.protocol === "https:" ? https : http;
-    const req = client.request(url, {
+    const secure = url.protocol === "https:";
+    const agents = agentsFor(rules);
+    const req = (secure ? https : http).request(url, {
       method: "POST",
       headers: { ...request.headers, "content-length": Buffer.byteLength(request.body).toString() },
-      agent: false,
+      agent: secure ? agents.https : agents.http,
       lookup,
     });
     const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
@@ -75,20 +104,21 @@ export async function postWebhook(request: WebhookRequest, rules: TargetRules, t
       const status = res.statusCode ?? 0;
       const chunks: Buffer[] = [];
       let size = 0;
-      const done = () => {
+      const done = (complete: boolean) => {
         const ok = status >= 200 && status < 300;
         const excerpt = printable(Buffer.concat(chunks).toString("utf8").slice(0, EXCERPT_CHARS));
         const redirect = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
-        finish({ status, ok, error: ok ? null : `HTTP ${status}${redirect}${excerpt ? `: ${excerpt}` : ""}` });
+        finish({ status, ok, error: ok ? null : `HTTP ${status}${redirect}${excerpt ? `: ${excerpt}` : ""}` }, complete);
       };
       res.on("data", (chunk: Buffer) => {
         if (size >= MAX_RESPONSE_BYTES) return;
         chunks.push(chunk.subarray(0, MAX_RESPONSE_BYTES - size));
         size += chunk.length;
-        if (size >= MAX_RESPONSE_BYTES) done();
+        // The rest is never read: the connection is dropped.
+        if (size >= MAX_RESPONSE_BYTES) done(false);
       });
-      res.on("end", done);
-      res.on("error", done);
+      res.on("end", () => done(true));
+      res.on("error", () => done(false));
     });
     req.end(request.body);
   });

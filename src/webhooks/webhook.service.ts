@@ -79,7 +79,12 @@ export class WebhookService {
 
   /** Deletes the endpoint and its deliveries; returns its id. */
   async delete(principal: Principal, id: string): Promise<string> {
-    const rows = await this.ds.query(`WITH d AS (DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2 RETURNING id) SELECT id FROM d`, [id, principal.org]);
+    // Deliveries first, then the endpoint: the order in which recording an attempt locks them
+    // (delivery, then endpoint), so that a delete and an attempt being recorded never deadlock.
+    const rows = await this.ds.transaction(async (tx) => {
+      await tx.query(`DELETE FROM webhook_deliveries d USING webhook_endpoints e WHERE d.endpoint_id = e.id AND e.id = $1 AND e.org_id = $2`, [id, principal.org]);
+      return tx.query(`WITH d AS (DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2 RETURNING id) SELECT id FROM d`, [id, principal.org]);
+    });
     if (!rows.length) throw notFound("Webhook endpoint");
     return id;
   }
