@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import fastifyWebsocket, { type WebSocket } from "@fastify/websocket";
-import { makeHandler } from "graphql-ws/use/@fastify/websocket";
+import { makeServer } from "graphql-ws";
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from "graphql";
 import type { Context as WsContext } from "graphql-ws";
 import type { ApiKeyService } from "../auth/api-key.service";
@@ -15,6 +15,7 @@ import type { Services } from "../services";
 import type { DataSource } from "typeorm";
 import { RequestLimitError } from "./query-limits";
 import { sharedSubscriptionExecution } from "./subscription-execution";
+import { graphqlWsHandler } from "./ws-transport";
 
 export interface SubscriptionOptions {
   schema: GraphQLSchema;
@@ -77,7 +78,7 @@ export const subscriptions: FastifyPluginAsync<SubscriptionOptions> = async (app
 
   /** The text of each subscription's document, by its context (see sharedSubscriptionExecution). */
   const documents = new WeakMap<object, string>();
-  const handler = makeHandler<Record<string, unknown>, Extra>({
+  const server = makeServer<Record<string, unknown>, Extra>({
     schema: options.schema,
     subscribe: sharedSubscriptionExecution((args) => documents.get(args.contextValue as object) ?? ""),
     connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
@@ -140,7 +141,7 @@ export const subscriptions: FastifyPluginAsync<SubscriptionOptions> = async (app
     url: "/graphql",
     constraints: { upgrade: "websocket" },
     handler: (_request, reply) => reply.code(426).send(),
-    wsHandler: handler,
+    wsHandler: graphqlWsHandler(server),
   });
 };
 
