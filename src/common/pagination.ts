@@ -17,13 +17,24 @@ registerEnumType(OrderDirection, {
   valuesConfig: { ASC: { description: "Oldest / smallest first." }, DESC: { description: "Newest / largest first." } },
 });
 
+/** `first`: a page's size, 0 to MAX_PAGE_SIZE (more is BAD_USER_INPUT), DEFAULT_PAGE_SIZE when not given. */
+export function PageSize(): PropertyDecorator {
+  const decorators = [
+    Field(() => Int, { nullable: true, description: `Page size: 0 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` }),
+    IsOptional(),
+    IsInt(),
+    Min(0),
+    Max(MAX_PAGE_SIZE, { message: `first must not be greater than ${MAX_PAGE_SIZE}` }),
+  ];
+  return (target, property) => {
+    // In the order stacked decorators run: the innermost first.
+    for (const decorate of [...decorators].reverse()) decorate(target, property);
+  };
+}
+
 @ArgsType()
 export class PageArgs {
-  @Field(() => Int, { nullable: true, description: `Page size: 0 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE, { message: `first must not be greater than ${MAX_PAGE_SIZE}` })
+  @PageSize()
   first?: number | null;
 
   @Field(() => String, { nullable: true, description: "Return the items after this cursor (an `endCursor` or edge `cursor` of the same query)." })

@@ -1,8 +1,8 @@
-import { ArgsType, Field, ID, Int, ObjectType } from "type-graphql";
+import { ArgsType, Field, ID, ObjectType } from "type-graphql";
 import { GraphQLJSONObject } from "graphql-scalars";
-import { IsInt, IsOptional, IsString, Max, Min } from "class-validator";
+import { IsOptional, IsString } from "class-validator";
 import { Node } from "../node/node.interface";
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageInfo } from "../common/pagination";
+import { PageInfo, PageSize } from "../common/pagination";
 import { encodeEventCursor } from "./event-cursor";
 import type { EventData } from "./event-data";
 import type { LoggedEvent } from "./event-feed";
@@ -92,10 +92,6 @@ export class EventFilterArgs {
 
 @ArgsType()
 export class EventsArgs extends EventFilterArgs {
-  @Field(() => Int, { nullable: true, description: `Page size: 0 to ${MAX_PAGE_SIZE}, default ${DEFAULT_PAGE_SIZE}.` })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(MAX_PAGE_SIZE, { message: `first must not be greater than ${MAX_PAGE_SIZE}` })
+  @PageSize()
   first?: number | null;
 }
