@@ -61,6 +61,10 @@ export class WebhookDispatcher {
   private stopped = false;
   private stepping: Promise<void> | null = null;
   private again = false;
+  /** Attempts that ended, waiting to be recorded together (see `record`). */
+  private readonly outcomes: Array<{ delivery: Claimed; outcome: AttemptOutcome; resolve: () => void; reject: (err: unknown) => void }> = [];
+  /** The log may hold events not fanned out yet (a commit here, the poll). */
+  private logGrew = false;
   private readonly inFlight = new Map<string, { claim: string; controller: AbortController; done: Promise<void> }>();
 
   constructor(
@@ -75,8 +79,14 @@ export class WebhookDispatcher {
     return this;
   }
 
-  /** Runs a step now, or right after the one running. */
+  /** Runs a step (fan-out, then claims) now, or right after the one running. */
   wake(): void {
+    this.logGrew = true;
+    this.claimMore();
+  }
+
+  /** Claims more due deliveries (an attempt ended: there is room); fans out only if the log grew meanwhile. */
+  private claimMore(): void {
     if (this.stopped) return;
     if (this.stepping) {
       this.again = true;
@@ -86,7 +96,7 @@ export class WebhookDispatcher {
       this.stepping = null;
       if (this.again) {
         this.again = false;
-        this.wake();
+        this.claimMore();
       }
     });
   }
@@ -116,7 +126,10 @@ export class WebhookDispatcher {
 
   private async step(): Promise<void> {
     try {
-      while (!this.stopped && (await this.fanOut()));
+      if (this.logGrew) {
+        this.logGrew = false;
+        while (!this.stopped && (await this.fanOut()));
+      }
       if (!this.stopped) await this.claimDue();
     } catch (err) {
       logger.warn({ err }, "webhook dispatch failed; retrying at the next poll");
@@ -194,7 +207,7 @@ export class WebhookDispatcher {
       const controller = new AbortController();
       const done = this.attempt(delivery, controller.signal).finally(() => {
         this.inFlight.delete(delivery.id);
-        this.wake();
+        this.claimMore();
       });
       this.inFlight.set(delivery.id, { claim, controller, done });
     }
@@ -229,52 +242,93 @@ export class WebhookDispatcher {
     }
   }
 
-  /** The outcome, in one transaction, unless the claim was lost (expired and taken, or a redelivery). */
+  /**
+   * The outcome, recorded with the others that end in the same turn of the event loop: one
+   * transaction for the batch (a burst of deliveries would otherwise be a transaction each).
+   * A delivery whose claim was lost meanwhile (expired and taken, or a redelivery) is left alone.
+   */
   private record(delivery: Claimed, outcome: AttemptOutcome): Promise<void> {
-    return this.ds.transaction(async (tx) => {
-      const updated = await tx.query(
-        `WITH u AS (
-           UPDATE webhook_deliveries SET
-             attempts = attempts + 1,
-             failures = CASE WHEN $3 THEN 0 ELSE failures + 1 END,
-             status = CASE WHEN $3 THEN 'SUCCEEDED' WHEN (CAST($6 AS bigint[]))[failures + 1] IS NULL THEN 'FAILED' ELSE 'PENDING' END,
-             next_attempt_on = CASE WHEN $3 THEN NULL ELSE now() + make_interval(secs => (CAST($6 AS bigint[]))[failures + 1] / 1000.0) END,
-             last_response_status = $4, last_error = $5, lease_until = NULL, claim = NULL
-           WHERE id = $1 AND claim = $2 RETURNING id)
-         SELECT id FROM u`,
-        [delivery.id, delivery.claim, outcome.ok, outcome.status, outcome.error?.slice(0, 1000) ?? null, this.options.retrySchedule],
-      );
-      if (!updated.length) return;
-      if (outcome.ok) {
-        // At most about once a second per endpoint: a burst's recordings do not queue on its row.
-        await tx.query(
-          `UPDATE webhook_endpoints SET last_success_on = now(), failing_since = NULL
-           WHERE id = $1 AND (failing_since IS NOT NULL OR last_success_on IS NULL OR last_success_on < now() - interval '1 second')`,
-          [delivery.endpoint_id],
-        );
-        return;
-      }
-      const gone = outcome.status === 410;
-      const hours = Math.round((this.options.disableAfterMs / 3_600_000) * 100) / 100;
-      await tx.query(
-        `UPDATE webhook_endpoints SET
-           last_failure_on = now(),
-           failing_since = COALESCE(failing_since, now()),
-           enabled = enabled AND NOT ($2 OR COALESCE(failing_since, now()) <= now() - make_interval(secs => $3 / 1000.0)),
-           disabled_reason = CASE
-             WHEN NOT enabled THEN disabled_reason
-             WHEN $2 THEN $4
-             WHEN COALESCE(failing_since, now()) <= now() - make_interval(secs => $3 / 1000.0) THEN $5
-             ELSE disabled_reason END
-         WHERE id = $1`,
-        [
-          delivery.endpoint_id,
-          gone,
-          this.options.disableAfterMs,
-          `Disabled on ${new Date().toISOString()}: the endpoint answered 410 Gone`,
-          `Disabled on ${new Date().toISOString()}: no successful delivery for ${hours} hours of failures`,
-        ],
-      );
+    return new Promise<void>((resolve, reject) => {
+      this.outcomes.push({ delivery, outcome, resolve, reject });
+      if (this.outcomes.length === 1) setImmediate(() => void this.recordOutcomes());
     });
+  }
+
+  private async recordOutcomes(): Promise<void> {
+    const batch = this.outcomes.splice(0);
+    try {
+      await this.ds.transaction(async (tx) => {
+        const ended: Array<{ endpoint_id: string; ok: boolean; status: number | null }> = await tx.query(
+          `WITH v AS (
+             SELECT * FROM unnest(CAST($1 AS text[]), CAST($2 AS text[]), CAST($3 AS boolean[]), CAST($4 AS int[]), CAST($5 AS text[]))
+               AS v(id, claim, ok, status, error)),
+           -- (a SELECT around the UPDATE: TypeORM answers an UPDATE's query with [rows, count])
+           u AS (UPDATE webhook_deliveries d SET
+             attempts = d.attempts + 1,
+             failures = CASE WHEN v.ok THEN 0 ELSE d.failures + 1 END,
+             status = CASE WHEN v.ok THEN 'SUCCEEDED' WHEN (CAST($6 AS bigint[]))[d.failures + 1] IS NULL THEN 'FAILED' ELSE 'PENDING' END,
+             next_attempt_on = CASE WHEN v.ok THEN NULL ELSE now() + make_interval(secs => (CAST($6 AS bigint[]))[d.failures + 1] / 1000.0) END,
+             last_response_status = v.status, last_error = v.error, lease_until = NULL, claim = NULL
+           FROM v WHERE d.id = v.id AND d.claim = v.claim
+           RETURNING d.endpoint_id, v.ok, v.status)
+           SELECT endpoint_id, ok, status FROM u`,
+          [
+            batch.map((b) => b.delivery.id),
+            batch.map((b) => b.delivery.claim),
+            batch.map((b) => b.outcome.ok),
+            batch.map((b) => b.outcome.status),
+            batch.map((b) => b.outcome.error?.slice(0, 1000) ?? null),
+            this.options.retrySchedule,
+          ],
+        );
+        // Each endpoint once, in id order (two instances' batches lock them in the same order).
+        const endpoints = new Map<string, { ok: boolean; gone: boolean }>();
+        for (const row of ended) {
+          const seen = endpoints.get(row.endpoint_id) ?? { ok: false, gone: false };
+          endpoints.set(row.endpoint_id, { ok: seen.ok || row.ok, gone: seen.gone || row.status === 410 });
+        }
+        for (const id of [...endpoints.keys()].sort()) {
+          const { ok, gone } = endpoints.get(id)!;
+          if (ok && !gone) await this.recordSuccess(tx, id);
+          else await this.recordFailure(tx, id, gone);
+        }
+      });
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
+  }
+
+  private async recordSuccess(tx: EntityManager, endpointId: string): Promise<void> {
+    // At most about once a second per endpoint: a burst's recordings do not queue on its row.
+    await tx.query(
+      `UPDATE webhook_endpoints SET last_success_on = now(), failing_since = NULL
+       WHERE id = $1 AND (failing_since IS NOT NULL OR last_success_on IS NULL OR last_success_on < now() - interval '1 second')`,
+      [endpointId],
+    );
+  }
+
+  /** A failure; a 410 (`gone`) disables the endpoint at once, and so does failing for WEBHOOK_DISABLE_AFTER_HOURS. */
+  private async recordFailure(tx: EntityManager, endpointId: string, gone: boolean): Promise<void> {
+    const hours = Math.round((this.options.disableAfterMs / 3_600_000) * 100) / 100;
+    await tx.query(
+      `UPDATE webhook_endpoints SET
+         last_failure_on = now(),
+         failing_since = COALESCE(failing_since, now()),
+         enabled = enabled AND NOT ($2 OR COALESCE(failing_since, now()) <= now() - make_interval(secs => $3 / 1000.0)),
+         disabled_reason = CASE
+           WHEN NOT enabled THEN disabled_reason
+           WHEN $2 THEN $4
+           WHEN COALESCE(failing_since, now()) <= now() - make_interval(secs => $3 / 1000.0) THEN $5
+           ELSE disabled_reason END
+       WHERE id = $1`,
+      [
+        endpointId,
+        gone,
+        this.options.disableAfterMs,
+        `Disabled on ${new Date().toISOString()}: the endpoint answered 410 Gone`,
+        `Disabled on ${new Date().toISOString()}: no successful delivery for ${hours} hours of failures`,
+      ],
+    );
   }
 }
