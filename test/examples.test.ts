@@ -4,12 +4,14 @@ import { Kind, buildSchema, parse, type DocumentNode, type OperationDefinitionNo
 import { DEMO_ORG } from "../src/demo/seed";
 import { ensureDemoData } from "./support/demo";
 import { startTestApp, type TestApp } from "./support/app";
+import { subscribeEvents } from "./support/subscriptions";
 import { waitFor } from "./support/wait";
 
 /**
  * Every operation in docs/examples runs against the demo data, so the docs cannot rot: each must
  * succeed without errors, and every query and mutation of schema.graphql needs an example.
  * Placeholders (`"<…>"` strings in the variables files) are filled as docs/examples/README.md says.
+ * Subscriptions run over graphql-ws (the real client), and must deliver an event after a write.
  */
 const ROOT = path.join(__dirname, "..");
 const DIR = path.join(ROOT, "docs", "examples");
@@ -158,6 +160,7 @@ describe("docs/examples", () => {
   it.each(files)("%s runs against the demo data without errors", async (file) => {
     const example = load(file);
     const variables = await fill(example);
+    if (example.operation.operation === "subscription") return runSubscription(example, variables);
     const res = await t.gql(example.source, variables, { token });
     expect(res.body.errors).toBeUndefined();
     expect(res.status).toBe(200);
@@ -166,3 +169,26 @@ describe("docs/examples", () => {
     expect(Object.entries(data).filter(([, v]) => v === null)).toEqual([]);
   });
 });
+
+/**
+ * A subscription example over WebSocket: subscribed, then a write on the demo lead (an owner
+ * change: LEAD_UPDATED, and the lead is among every example's types) repeated until an event
+ * arrives, since the subscription may not be live yet. At least one event, no error, no close.
+ */
+async function runSubscription(example: Example, variables: Record<string, unknown>) {
+  const sub = subscribeEvents(t.url, { authorization: `Bearer ${token}` }, variables, { query: example.source });
+  try {
+    const leadId = await demo.leadId();
+    for (let i = 0; sub.events.length === 0 && sub.errors.length === 0 && sub.closeCode === undefined && i < 50; i++) {
+      await gql("mutation($id: ID!, $input: UpdateLeadInput!) { updateLead(id: $id, input: $input) { lead { id } } }", { id: leadId, input: { owner: `examples-${example.file}-${i}` } });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sub.errors).toEqual([]);
+    const [event] = await sub.waitForEvents(1);
+    expect(sub.errors).toEqual([]);
+    expect(sub.closeCode).toBeUndefined();
+    expect(event).toEqual(expect.objectContaining({ id: expect.any(String), cursor: expect.any(String), type: expect.any(String) }));
+  } finally {
+    await sub.dispose();
+  }
+}

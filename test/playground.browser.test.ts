@@ -9,7 +9,8 @@ import { startTestApp, type TestApp } from "./support/app";
 /**
  * The playground in a real browser (Debian's Chromium, driven by playwright-core): it loads from
  * this server alone, runs the default query with the prefilled development token, shows what the
- * API answers, and its docs explorer and schema search work.
+ * API answers, its docs explorer and schema search work, and a subscription typed into it gets
+ * events over WebSocket.
  */
 const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACT = path.join(__dirname, "..", "test-artifacts", "playground.png");
@@ -155,6 +156,32 @@ if (!existsSync(CHROMIUM)) {
       await page.getByRole("button", { name: /Prettify/ }).click();
       await expectText(() => editorText(".graphiql-query-editor"), /viewer \{\n\s+actor/, 20_000);
       expect(requests.length).toBeGreaterThan(before); // prettier came from somewhere: checked below
+    }, 60_000);
+
+    it("runs a subscription over WebSocket with the prefilled token, and shows an event after a write", async () => {
+      const editor = page.locator(".graphiql-query-editor");
+      await editor.click();
+      await page.keyboard.press("Control+A");
+      await page.keyboard.press("Delete");
+      await page.keyboard.insertText("subscription Live { events(types: [LEAD_UPDATED]) { type leadId changedFields } }");
+      await expectText(() => editorText(".graphiql-query-editor"), /subscription Live/, 10_000);
+      await page.getByRole("button", { name: /Execute query/ }).click();
+
+      const lead = await t.gql(`{ leads(first: 1, filter: { status: [OPEN] }) { edges { node { id } } } }`, undefined, { token: t.app.devToken });
+      const id = lead.body.data.leads.edges[0].node.id as string;
+      // the subscription may not be live yet: write until the result pane shows the event
+      const shown = await eventually(
+        async () => {
+          const res = await t.gql(`mutation ($id: ID!, $input: UpdateLeadInput!) { updateLead(id: $id, input: $input) { lead { id } } }`, { id, input: { owner: `browser-${Date.now()}` } }, { token: t.app.devToken });
+          expect(res.body.errors).toBeUndefined();
+          return editorText(".graphiql-response");
+        },
+        (text) => /LEAD_UPDATED/.test(text),
+        30_000,
+      );
+      expect(shown).toMatch(/"type": "LEAD_UPDATED"/);
+      expect(shown).toContain(`"leadId": "${id}"`);
+      expect(shown).toMatch(/"owner"/);
     }, 60_000);
 
     it("requested nothing outside the server's origin, and nothing failed", async () => {

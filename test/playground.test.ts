@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
+import { request } from "node:http";
 import { DEV_JWT_SECRET } from "../src/config";
 import { DEFAULT_QUERY } from "../src/http/playground";
 import { ensureDemoData } from "./support/demo";
 import { startTestApp, type TestApp } from "./support/app";
+import { subscribeEvents } from "./support/subscriptions";
 
 /**
  * The playground page over HTTP: what a browser is sent (test/playground.browser.test.ts drives
@@ -42,6 +44,8 @@ describe("the playground page", () => {
     expect(JSON.parse(config.initialHeaders)).toEqual({ Authorization: `Bearer ${dev.app.devToken}` });
     expect(config.initialQuery).toBe(DEFAULT_QUERY);
     expect(config.endpoint).toBe("/graphql");
+    // ruru makes it ws(s)://<the page's host>/graphql
+    expect(config.subscriptionEndpoint).toBe("/graphql");
     expect(config.staticPath).toBe("/playground-assets/");
   });
 
@@ -68,8 +72,12 @@ describe("the playground page", () => {
         .map((d) => d.trim().split(/\s+/))
         .map(([name, ...values]) => [name, values]),
     );
+    const host = new URL(dev.url).host;
+    // subscriptions: the page's own host over WebSocket, and nothing else
+    expect(csp["connect-src"]).toEqual(["'self'", `ws://${host}`, `wss://${host}`]);
     for (const directive of ["default-src", "connect-src", "style-src", "font-src", "img-src", "worker-src"]) {
-      expect({ directive, sources: csp[directive].filter((s: string) => !["'self'", "'unsafe-inline'", "data:"].includes(s)) }).toEqual({ directive, sources: [] });
+      const own = ["'self'", "'unsafe-inline'", "data:", `ws://${host}`, `wss://${host}`];
+      expect({ directive, sources: csp[directive].filter((s: string) => !own.includes(s)) }).toEqual({ directive, sources: [] });
     }
     // inline scripts run only by their hashes: each of the page's is listed, and nothing else is allowed
     const hashes = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)]
@@ -77,6 +85,47 @@ describe("the playground page", () => {
       .map((m) => `'sha256-${createHash("sha256").update(m[1]).digest("base64")}'`);
     expect(hashes.length).toBeGreaterThanOrEqual(3);
     expect(csp["script-src"].sort()).toEqual(["'self'", ...hashes].sort());
+  });
+
+  it("puts no odd Host header into its policy", async () => {
+    // undici's fetch sets Host itself; a raw request sends the header as written
+    const { port } = new URL(dev.url);
+    const cspFor = (host: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path: "/graphql", agent: false, headers: { host, accept: BROWSER_ACCEPT, connection: "close" } }, (res) => {
+          res.resume();
+          resolve(String(res.headers["content-security-policy"]));
+        });
+        req.on("error", reject).end();
+      });
+    const connectSrc = (csp: string) => csp.split(";").map((d) => d.trim()).find((d) => d.startsWith("connect-src"));
+    expect(connectSrc(await cspFor("example.test:8080"))).toBe("connect-src 'self' ws://example.test:8080 wss://example.test:8080");
+    expect(connectSrc(await cspFor("evil; script-src *"))).toBe("connect-src 'self'");
+    expect(connectSrc(await cspFor("evil.test *"))).toBe("connect-src 'self'");
+  });
+
+  it("sends subscriptions the headers as ruru does (its Headers tab as connectionParams), and they get events", async () => {
+    await ensureDemoData(dev.app.db.dataSource);
+    const html = await (await page(dev)).text();
+    // ruru (static/ruru.js): createClient({ url: subscriptionUrl, connectionParams: { ...wsConnectionParams, ...headers } })
+    const connectionParams = JSON.parse(clientConfig(html).initialHeaders) as Record<string, unknown>;
+    expect(Object.keys(connectionParams)).toEqual(["Authorization"]);
+    const sub = subscribeEvents(dev.url, connectionParams, { types: ["LEAD_UPDATED"] });
+    try {
+      const lead = await dev.gql(`{ leads(first: 1, filter: { status: [OPEN] }) { edges { node { id } } } }`, undefined, { token: dev.app.devToken });
+      const id = lead.body.data.leads.edges[0].node.id as string;
+      // the subscription may not be live yet: write until an event arrives
+      for (let i = 0; sub.events.length === 0 && sub.closeCode === undefined && i < 50; i++) {
+        const res = await dev.gql(`mutation ($id: ID!, $input: UpdateLeadInput!) { updateLead(id: $id, input: $input) { lead { id } } }`, { id, input: { owner: `playground-${i}` } }, { token: dev.app.devToken });
+        expect(res.body.errors).toBeUndefined();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [event] = await sub.waitForEvents(1);
+      expect(sub.errors).toEqual([]);
+      expect(event).toMatchObject({ type: "LEAD_UPDATED", leadId: id, actor: "dev" });
+    } finally {
+      await sub.dispose();
+    }
   });
 
   it("serves its assets, compressed or not, with validators, and nothing that is not one", async () => {

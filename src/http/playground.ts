@@ -31,6 +31,9 @@ ${auth}
 # Ctrl-Enter (or the ▶ button) runs the query. The docs
 # explorer (book icon, top left) describes every type,
 # field and argument; Ctrl-Alt-K searches the schema.
+# Subscriptions run over WebSocket on this endpoint, with
+# the Headers tab as their connection_init payload:
+#   subscription { events { type leadId changedFields } }
 # More operations: docs/examples/*.graphql
 query RecentLeads {
   viewer { actor org scopes }
@@ -108,8 +111,11 @@ export function offOriginReferences(html: string): string[] {
  * Only this server may supply the page's code, styles, fonts, workers and data: an off-origin
  * reference is refused by the browser even if one slipped into a future ruru. Inline scripts are
  * allowed by hash; Monaco and emotion inject styles at runtime, hence `'unsafe-inline'` for styles.
+ * `connect-src` names the page's own host over ws: and wss: too (subscriptions): CSP 3's `'self'`
+ * covers them, older browsers' does not. `host` is the request's Host header, used only when it is
+ * a plain host[:port], so nothing else can reach the header.
  */
-function contentSecurityPolicy(html: string): string {
+function contentSecurityPolicy(html: string, host?: string): string {
   const hashes = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)]
     .filter((m) => m[1].trim() !== "")
     .map((m) => `'sha256-${createHash("sha256").update(m[1]).digest("base64")}'`);
@@ -120,7 +126,7 @@ function contentSecurityPolicy(html: string): string {
     "img-src 'self' data:",
     "font-src 'self' data:",
     "worker-src 'self'",
-    "connect-src 'self'",
+    host && /^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/i.test(host) ? `connect-src 'self' ws://${host} wss://${host}` : "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -152,7 +158,9 @@ export function playground(options: PlaygroundOptions): { page: FastifyPluginCal
     // Explain and plan diagrams are Grafast tools; this server is not Grafast.
     debugTools: [],
   };
-  const html = ruruHTML({ endpoint: options.endpoint, staticPath: assetsPath, clientConfig: clientConfig as RuruServerConfig["clientConfig"], htmlParts: htmlParts(assetsPath) });
+  // The subscription endpoint is the same path: ruru turns it into ws(s)://<page's host>/graphql and
+  // sends the Headers tab as graphql-ws connectionParams (`Authorization` is read from them).
+  const html = ruruHTML({ endpoint: options.endpoint, subscriptionEndpoint: options.endpoint, staticPath: assetsPath, clientConfig: clientConfig as RuruServerConfig["clientConfig"], htmlParts: htmlParts(assetsPath) });
   const offOrigin = offOriginReferences(html);
   if (offOrigin.length) throw new Error(`the playground page references other origins: ${offOrigin.join(", ")}`);
   const csp = contentSecurityPolicy(html);
@@ -163,7 +171,7 @@ export function playground(options: PlaygroundOptions): { page: FastifyPluginCal
         if (request.method !== "GET" || request.routeOptions.url !== options.endpoint || accepts(request.raw).type(ENDPOINT_TYPES) !== "text/html") return next();
         reply
           .headers({
-            "content-security-policy": csp,
+            "content-security-policy": contentSecurityPolicy(html, request.headers.host),
             // The page embeds the development token.
             "cache-control": "no-store",
             "x-content-type-options": "nosniff",
