@@ -193,6 +193,8 @@ describe("managing endpoints", () => {
     expect(ok(listed).webhookEndpoints).toEqual([created.endpoint]);
     const updated = await t.gql(UPDATE, { id: created.endpoint.id, input: { description: null, eventTypes: [] } }, { token: c.token });
     expect(ok(updated).updateWebhookEndpoint).toMatchObject({ description: null, eventTypes: [] });
+    const nothing = await t.gql(UPDATE, { id: created.endpoint.id, input: {} }, { token: c.token });
+    expect(nothing.body.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
     await c.lead();
     const [delivery] = await Promise.all([c.onlyDelivery(created.endpoint.id, (d) => d.status === "SUCCEEDED")]);
     const redelivered = await t.gql(REDELIVER, { deliveryId: delivery.id }, { token: c.token });

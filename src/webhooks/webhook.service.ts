@@ -3,6 +3,7 @@ import type { Principal } from "../auth/scopes";
 import { formatIsoUtc } from "../common/date-time";
 import { failedPrecondition, invalidField, notFound } from "../common/errors";
 import { newId } from "../common/ids";
+import { requireSomeChange } from "../common/validation";
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor, toPage } from "../common/pagination";
 import type { EventType } from "../events/event-type";
 import { DELIVERY_COLUMNS, toDelivery, WebhookDeliveryConnection, type DeliveryRow, type WebhookDelivery } from "./webhook-delivery";
@@ -54,6 +55,7 @@ export class WebhookService {
   }
 
   async update(principal: Principal, id: string, input: UpdateWebhookEndpointInput): Promise<WebhookEndpoint> {
+    requireSomeChange(input, ["url", "eventTypes", "description", "enabled"]);
     if (input.url !== undefined) await this.checkUrl(input.url);
     const sets: string[] = [];
     const values: unknown[] = [id, principal.org];
@@ -67,12 +69,10 @@ export class WebhookService {
       values.push("Disabled by updateWebhookEndpoint");
       sets.push("enabled = false", `disabled_reason = CASE WHEN enabled THEN $${values.length} ELSE disabled_reason END`);
     }
-    const rows: EndpointRow[] = sets.length
-      ? await this.ds.query(
-          `WITH u AS (UPDATE webhook_endpoints SET ${sets.join(", ")} WHERE id = $1 AND org_id = $2 RETURNING ${ENDPOINT_COLUMNS}) SELECT * FROM u`,
-          values,
-        )
-      : await this.ds.query(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND org_id = $2`, values);
+    const rows: EndpointRow[] = await this.ds.query(
+      `WITH u AS (UPDATE webhook_endpoints SET ${sets.join(", ")} WHERE id = $1 AND org_id = $2 RETURNING ${ENDPOINT_COLUMNS}) SELECT * FROM u`,
+      values,
+    );
     if (!rows.length) throw notFound("Webhook endpoint");
     return toEndpoint(rows[0]);
   }
