@@ -162,6 +162,15 @@ describe("subscription { events }", () => {
     for (const sub of subs) expect(sub.events).toHaveLength(60);
   });
 
+  it("answers a variable it cannot coerce with BAD_USER_INPUT on its path", async () => {
+    const token = t.token({ org: newOrg() });
+    const sub = subscribe(token, { types: ["NOPE"] });
+    await waitFor(() => sub.errors.length > 0, 5000);
+    expect(sub.errors.map((e) => e.extensions?.code)).toEqual(["BAD_USER_INPUT"]);
+    expect(Object.keys(sub.errors[0].extensions.fields)).toEqual(["types.0"]);
+    expect(JSON.stringify(sub.errors)).not.toContain("NOPE");
+  });
+
   it("refuses a bad or expired cursor for that subscription", async () => {
     const token = t.token({ org: newOrg() });
     const sub = subscribe(token, { after: "nonsense" });

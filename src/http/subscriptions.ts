@@ -93,6 +93,8 @@ export const subscriptions: FastifyPluginAsync<SubscriptionOptions> = async (app
         ctx.extra.socket.close(CLOSE_UNAUTHORIZED, "Unauthorized");
         return false;
       }
+      // Closed while the credentials were looked up: onClose has run already, with nothing to clear.
+      if (ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
       const recheck = setInterval(() => void recheckCredentials(ctx.extra, options), options.authCheckMs);
       ctx.extra.connection = { principal: result.auth, credentials, recheck };
       return true;
