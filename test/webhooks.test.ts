@@ -528,7 +528,8 @@ describe("at least once, across restarts", () => {
     const org = newOrg("restart");
     let app = await startTestApp({ ...BASE, ...where });
     try {
-      const r = await receiver(() => 200, { delayMs: 30 });
+      // Slow enough that the burst is still being delivered when the app stops.
+      const r = await receiver(() => 200, { delayMs: 500 });
       const c = client(app, org);
       const { endpoint } = await c.create({ url: r.url });
       const N = 30;

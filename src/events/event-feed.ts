@@ -39,6 +39,8 @@ export interface LogPage {
    * when the page reached it (every transaction below the horizon had ended when the page was read).
    */
   resumeAt: LogPosition;
+  /** The first xid not yet assigned when the page was read: every transaction committed by then lies below it. */
+  snapshotEnd: bigint;
 }
 
 /**
@@ -62,8 +64,8 @@ export async function readLog(ds: DataSource | EntityManager, query: LogQuery): 
     expired = `EXISTS (SELECT 1 FROM event_log_watermark w WHERE ${after} <= (w.xid, w.seq))`;
   }
   const rows: RawRow[] = await ds.query(
-    `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon)
-     SELECT h.horizon::text AS horizon, ${expired} AS expired, e.* FROM h LEFT JOIN LATERAL (
+    `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, pg_snapshot_xmax(pg_current_snapshot()) AS snapshot_end)
+     SELECT h.horizon::text AS horizon, h.snapshot_end::text AS snapshot_end, ${expired} AS expired, e.* FROM h LEFT JOIN LATERAL (
        SELECT e.id, e.org_id, e.xid::text AS xid, e.seq::text AS seq, e.type, e.occurred_on, e.actor, e.lead_id, e.followup_id, e.changed_fields, e.data
        FROM events e WHERE ${where.join(" AND ")} ORDER BY e.xid, e.seq LIMIT ${params.add(query.limit + 1)}
      ) e ON true`,
@@ -76,7 +78,7 @@ export async function readLog(ds: DataSource | EntityManager, query: LogQuery): 
   const last = events.length ? events[events.length - 1].position : query.after;
   const horizon = { xid: BigInt(rows[0].horizon), seq: 0n };
   const resumeAt = more ? last! : last ? laterPosition(last, horizon) : horizon;
-  return { events, more, resumeAt };
+  return { events, more, resumeAt, snapshotEnd: BigInt(rows[0].snapshot_end!) };
 }
 
 /** The log's horizon now: the position before every event of a transaction still in flight or yet to start. */
@@ -90,6 +92,7 @@ export const cursorExpired = () =>
 
 interface RawRow {
   horizon: string;
+  snapshot_end?: string;
   expired: boolean;
   id: string | null;
   org_id: string;

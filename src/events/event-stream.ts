@@ -12,6 +12,8 @@ export interface StreamFilter {
 }
 
 const TAIL_BATCH = 500;
+/** How soon the tail reads again while a transaction in flight holds back what a wake-up announced. */
+const CHASE_MS = 25;
 const REPLAY_BATCH = 100;
 /** Events a subscriber may have waiting; past it, it drops them and reads on from the log instead. */
 const MAX_QUEUED = 5_000;
@@ -37,6 +39,15 @@ export class EventStream {
   private reading: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Set by a wake-up: the next read notes how far the log reached (`target`). */
+  private woken = false;
+  /**
+   * Where the log reached when last woken: a transaction in flight anywhere on the server may hold
+   * the horizon below it, and an event a signal announced may be waiting there. Until the horizon
+   * passes it, the tail reads again soon rather than at the next poll.
+   */
+  private target: bigint | undefined;
+  private chase: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ds: DataSource,
@@ -46,11 +57,16 @@ export class EventStream {
   /** Starts tailing at the log's current horizon. */
   async start(): Promise<void> {
     this.position = await currentHorizon(this.ds);
-    this.timer = setInterval(() => this.wake(), this.pollMs).unref();
+    this.timer = setInterval(() => this.read(), this.pollMs).unref();
   }
 
   /** Reads the log now (at most one read at a time; a wake during one reads again after it). */
   wake(): void {
+    this.woken = true;
+    this.read();
+  }
+
+  private read(): void {
     if (this.stopped || !this.position) return;
     if (this.reading) {
       this.again = true;
@@ -62,9 +78,19 @@ export class EventStream {
         this.reading = undefined;
         if (this.again) {
           this.again = false;
-          this.wake();
+          this.read();
         }
       });
+  }
+
+  /** Reads again shortly while the horizon is below where the log reached when last woken. */
+  private chaseTarget(reached: bigint | undefined): void {
+    if (reached !== undefined && (this.target === undefined || reached > this.target)) this.target = reached;
+    if (this.target === undefined || this.position!.xid >= this.target) {
+      this.target = undefined;
+      return;
+    }
+    if (!this.chase) this.chase = setTimeout(() => ((this.chase = undefined), this.read()), CHASE_MS).unref();
   }
 
   /**
@@ -74,10 +100,25 @@ export class EventStream {
   async stop(drainMs = 0): Promise<void> {
     if (this.stopped) return;
     clearInterval(this.timer);
+    clearTimeout(this.chase);
     await this.reading;
-    if (this.position) await this.readAll().catch(() => undefined);
-    this.stopped = true;
     const until = Date.now() + drainMs;
+    if (this.position) {
+      try {
+        // Every event committed by now lies below this xid; read until the horizon passes it (a
+        // transaction still in flight anywhere on the server holds the horizon back), for up to drainMs.
+        const [row] = await this.ds.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+        const committed = BigInt(row.xmax);
+        await this.readAll();
+        while (this.position.xid < committed && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 20));
+          await this.readAll();
+        }
+      } catch {
+        // The database is going away too: what was not read is in the log for the next start's subscribers.
+      }
+    }
+    this.stopped = true;
     while (Date.now() < until && [...this.listeners].some((l) => l.pending())) await new Promise((r) => setTimeout(r, 10));
   }
 
@@ -94,10 +135,15 @@ export class EventStream {
         this.position = laterPosition(horizon, this.position!);
         return;
       }
+      const woken = this.woken;
+      this.woken = false;
       const page = await readLog(this.ds, { after: this.position!, limit: TAIL_BATCH });
       for (const event of page.events) for (const listener of this.listeners) if (matches(listener.filter, event)) listener.push(event);
       this.position = page.resumeAt;
-      if (!page.more) return;
+      if (!page.more) {
+        this.chaseTarget(woken ? page.snapshotEnd : undefined);
+        return;
+      }
     }
   }
 
