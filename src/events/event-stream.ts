@@ -62,6 +62,8 @@ export class EventStream {
 
   /** Reads the log now (at most one read at a time; a wake during one reads again after it). */
   wake(): void {
+    // Nobody to tell: the poll moves the position on.
+    if (!this.listeners.size) return;
     this.woken = true;
     this.read();
   }

@@ -73,10 +73,25 @@ export class WebhookDispatcher {
   ) {}
 
   start(): this {
-    this.timer = setInterval(() => this.wake(), this.options.pollMs).unref();
-    this.unsubscribe = onEventsCommitted(this.ds, () => this.wake());
-    this.wake();
+    this.timer = setInterval(() => void this.poll(), this.options.pollMs).unref();
+    // A commit wakes the fan-out only while some endpoint is enabled: without one, each write
+    // would cost a fan-out transaction for nothing (the poll still moves the position on).
+    this.unsubscribe = onEventsCommitted(this.ds, () => this.anyEnabled && this.wake());
+    void this.poll();
     return this;
+  }
+
+  /** Whether any org has an enabled endpoint, as of the last poll. */
+  private anyEnabled = true;
+
+  private async poll(): Promise<void> {
+    try {
+      const [row] = await this.ds.query(`SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE enabled) AS any`);
+      this.anyEnabled = row.any;
+    } catch {
+      this.anyEnabled = true;
+    }
+    this.wake();
   }
 
   /** Runs a step (fan-out, then claims) now, or right after the one running. */
