@@ -3,7 +3,6 @@ import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import fastifyWebsocket, { type WebSocket } from "@fastify/websocket";
 import { makeServer } from "graphql-ws";
 import { GraphQLError, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from "graphql";
-import type { Context as WsContext } from "graphql-ws";
 import type { ApiKeyService } from "../auth/api-key.service";
 import { authenticate } from "../auth/authenticate";
 import type { Principal } from "../auth/scopes";
