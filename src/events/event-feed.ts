@@ -44,12 +44,27 @@ export interface LogPage {
 }
 
 /**
- * Reads the log in cursor order, below the horizon: the oldest transaction still in flight
- * (`pg_snapshot_xmin` of the statement's snapshot). Every transaction below it has ended, so the
- * statement sees all of their events, and any event that commits later belongs to a transaction at
- * or above the horizon, hence after everything returned: a reader resuming at `resumeAt` never
- * skips one. A position at or before the retention watermark is CURSOR_EXPIRED. `ds` may be a
- * transaction's manager (the webhook fan-out reads in the transaction that stores its position).
+ * The horizon of the statement's snapshot: the oldest transaction still in flight that may write to
+ * this database, or the snapshot's end when there is none. A transaction of the snapshot's in-flight
+ * list (`pg_snapshot_xip`) is left out only when it runs on a backend connected to another database
+ * (xids are cluster-wide, the log is not): one that is no longer listed, a prepared one or one whose
+ * backend shows no database counts, so the horizon errs only towards waiting. Without this, a long
+ * transaction in any database of the server would hold every feed back.
+ */
+const HORIZON = `SELECT coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(s.snap) x WHERE xid(x) NOT IN (
+      SELECT a.backend_xid FROM pg_stat_get_activity(NULL) a
+      WHERE a.backend_xid IS NOT NULL AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+    pg_snapshot_xmax(s.snap)) AS horizon, pg_snapshot_xmax(s.snap) AS snapshot_end
+  FROM (SELECT pg_current_snapshot() AS snap) s`;
+
+/**
+ * Reads the log in cursor order, below the horizon (HORIZON). Every transaction below it that
+ * could write here has ended, so the statement sees all of their events, and any event that commits
+ * later belongs to a transaction at or above the horizon, hence after everything returned: a reader
+ * resuming at `resumeAt` never skips one. A position at or before the retention watermark is
+ * CURSOR_EXPIRED. `ds` may be a transaction's manager (the webhook fan-out reads in the transaction
+ * that stores its position).
  */
 export async function readLog(ds: DataSource | EntityManager, query: LogQuery): Promise<LogPage> {
   const params = new SqlParams();
@@ -64,7 +79,7 @@ export async function readLog(ds: DataSource | EntityManager, query: LogQuery): 
     expired = `EXISTS (SELECT 1 FROM event_log_watermark w WHERE ${after} <= (w.xid, w.seq))`;
   }
   const rows: RawRow[] = await ds.query(
-    `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon, pg_snapshot_xmax(pg_current_snapshot()) AS snapshot_end)
+    `WITH h AS (${HORIZON})
      SELECT h.horizon::text AS horizon, h.snapshot_end::text AS snapshot_end, ${expired} AS expired, e.* FROM h LEFT JOIN LATERAL (
        SELECT e.id, e.org_id, e.xid::text AS xid, e.seq::text AS seq, e.type, e.occurred_on, e.actor, e.lead_id, e.followup_id, e.changed_fields, e.data
        FROM events e WHERE ${where.join(" AND ")} ORDER BY e.xid, e.seq LIMIT ${params.add(query.limit + 1)}
@@ -83,7 +98,7 @@ export async function readLog(ds: DataSource | EntityManager, query: LogQuery): 
 
 /** The log's horizon now: the position before every event of a transaction still in flight or yet to start. */
 export async function currentHorizon(ds: DataSource): Promise<LogPosition> {
-  const [row] = await ds.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
+  const [row] = await ds.query(`SELECT h.horizon::text AS horizon FROM (${HORIZON}) h`);
   return { xid: BigInt(row.horizon), seq: 0n };
 }
 

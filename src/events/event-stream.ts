@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import { logger } from "../common/logger";
+import { SerialTask } from "../common/serial-task";
 import { comparePositions, laterPosition, type LogPosition } from "./event-cursor";
 import { currentHorizon, readLog, type LoggedEvent } from "./event-feed";
 import type { EventType } from "./event-type";
@@ -14,6 +15,12 @@ export interface StreamFilter {
 const TAIL_BATCH = 500;
 /** How soon the tail reads again while a transaction in flight holds back what a wake-up announced. */
 const CHASE_MS = 25;
+/**
+ * Wake-ups start a read at most this often, so that under a stream of commits each read hands over
+ * the events of several and each subscriber's socket sends them in one write
+ * (src/http/ws-transport.ts) rather than one per event.
+ */
+const WAKE_READ_MS = 20;
 const REPLAY_BATCH = 100;
 /** Events a subscriber may have waiting; past it, it drops them and reads on from the log instead. */
 const MAX_QUEUED = 5_000;
@@ -36,13 +43,15 @@ export class EventStream {
   private position: LogPosition | undefined;
   private readonly listeners = new Set<Listener>();
   private timer: NodeJS.Timeout | undefined;
-  private reading: Promise<void> | undefined;
-  private again = false;
+  private readonly reads = new SerialTask(
+    () => this.readAll().catch((err) => logger.warn({ err }, "reading the event log failed; retrying")),
+    WAKE_READ_MS,
+  );
   private stopped = false;
   /** Set by a wake-up: the next read notes how far the log reached (`target`). */
   private woken = false;
   /**
-   * Where the log reached when last woken: a transaction in flight anywhere on the server may hold
+   * Where the log reached when last woken: a transaction in flight in this database may hold
    * the horizon below it, and an event a signal announced may be waiting there. Until the horizon
    * passes it, the tail reads again soon rather than at the next poll.
    */
@@ -57,32 +66,15 @@ export class EventStream {
   /** Starts tailing at the log's current horizon. */
   async start(): Promise<void> {
     this.position = await currentHorizon(this.ds);
-    this.timer = setInterval(() => this.read(), this.pollMs).unref();
+    this.timer = setInterval(() => this.reads.run(), this.pollMs).unref();
   }
 
-  /** Reads the log now (at most one read at a time; a wake during one reads again after it). */
+  /** Reads the log soon (WAKE_READ_MS after the last read started at the latest). */
   wake(): void {
     // Nobody to tell: the poll moves the position on.
     if (!this.listeners.size) return;
     this.woken = true;
-    this.read();
-  }
-
-  private read(): void {
-    if (this.stopped || !this.position) return;
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    this.reading = this.readAll()
-      .catch((err) => logger.warn({ err }, "reading the event log failed; retrying"))
-      .finally(() => {
-        this.reading = undefined;
-        if (this.again) {
-          this.again = false;
-          this.read();
-        }
-      });
+    this.reads.runSoon();
   }
 
   /** Reads again shortly while the horizon is below where the log reached when last woken. */
@@ -92,7 +84,7 @@ export class EventStream {
       this.target = undefined;
       return;
     }
-    if (!this.chase) this.chase = setTimeout(() => ((this.chase = undefined), this.read()), CHASE_MS).unref();
+    if (!this.chase) this.chase = setTimeout(() => ((this.chase = undefined), this.reads.run()), CHASE_MS).unref();
   }
 
   /**
@@ -103,12 +95,13 @@ export class EventStream {
     if (this.stopped) return;
     clearInterval(this.timer);
     clearTimeout(this.chase);
-    await this.reading;
+    this.reads.stop();
+    await this.reads.idle();
     const until = Date.now() + drainMs;
     if (this.position) {
       try {
         // Every event committed by now lies below this xid; read until the horizon passes it (a
-        // transaction still in flight anywhere on the server holds the horizon back), for up to drainMs.
+        // transaction still in flight in this database holds the horizon back), for up to drainMs.
         const [row] = await this.ds.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
         const committed = BigInt(row.xmax);
         await this.readAll();
@@ -129,6 +122,7 @@ export class EventStream {
   }
 
   private async readAll(): Promise<void> {
+    if (!this.position) return; // not started
     for (;;) {
       if (!this.listeners.size) {
         // Nobody listens: only move up to the horizon, unless someone subscribed meanwhile (from the old position).

@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from "typeorm";
 import { DomainError } from "../common/errors";
 import { newId } from "../common/ids";
 import { logger } from "../common/logger";
+import { SerialTask } from "../common/serial-task";
 import { readLog, type LoggedEvent } from "../events/event-feed";
 import { onEventsCommitted } from "../events/event-log";
 import type { EventType } from "../events/event-type";
@@ -59,8 +60,7 @@ export class WebhookDispatcher {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopped = false;
-  private stepping: Promise<void> | null = null;
-  private again = false;
+  private readonly steps = new SerialTask(() => this.step());
   /** Attempts that ended, waiting to be recorded together (see `record`). */
   private readonly outcomes: Array<{ delivery: Claimed; outcome: AttemptOutcome; resolve: () => void; reject: (err: unknown) => void }> = [];
   /** The log may hold events not fanned out yet (a commit here, the poll). */
@@ -97,23 +97,7 @@ export class WebhookDispatcher {
   /** Runs a step (fan-out, then claims) now, or right after the one running. */
   wake(): void {
     this.logGrew = true;
-    this.claimMore();
-  }
-
-  /** Claims more due deliveries (an attempt ended: there is room); fans out only if the log grew meanwhile. */
-  private claimMore(): void {
-    if (this.stopped) return;
-    if (this.stepping) {
-      this.again = true;
-      return;
-    }
-    this.stepping = this.step().finally(() => {
-      this.stepping = null;
-      if (this.again) {
-        this.again = false;
-        this.claimMore();
-      }
-    });
+    this.steps.run();
   }
 
   /**
@@ -124,7 +108,8 @@ export class WebhookDispatcher {
     this.stopped = true;
     clearInterval(this.timer);
     this.unsubscribe?.();
-    await this.stepping;
+    this.steps.stop();
+    await this.steps.idle();
     const abandoned = [...this.inFlight.entries()];
     for (const [, attempt] of abandoned) attempt.controller.abort();
     await Promise.all(abandoned.map(([, a]) => a.done));
@@ -222,7 +207,7 @@ export class WebhookDispatcher {
       const controller = new AbortController();
       const done = this.attempt(delivery, controller.signal).finally(() => {
         this.inFlight.delete(delivery.id);
-        this.claimMore();
+        this.steps.run(); // room for another
       });
       this.inFlight.set(delivery.id, { claim, controller, done });
     }
