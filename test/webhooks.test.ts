@@ -526,7 +526,10 @@ describe("at least once, across restarts", () => {
     const dir = process.env.DATABASE_URL ? undefined : mkdtempSync(path.join(tmpdir(), "webhooks-restart-"));
     const where: Partial<AppConfig> = dir ? { databaseUrl: undefined, dataDir: dir, migrationsRun: true } : await database("webhooks_restart");
     const org = newOrg("restart");
-    let app = await startTestApp({ ...BASE, ...where });
+    // The receiver answers after 500 ms: a timeout well above it, so that a loaded machine does not
+    // turn slow answers into failures that run the retry schedule out.
+    const config = { ...BASE, webhookTimeoutMs: 5000, ...where };
+    let app = await startTestApp(config);
     try {
       // Slow enough that the burst is still being delivered when the app stops.
       const r = await receiver(() => 200, { delayMs: 500 });
@@ -538,7 +541,7 @@ describe("at least once, across restarts", () => {
       await waitFor(() => r.received.length >= 3);
       await app.close();
       const before = new Set(idsOf(r)).size;
-      app = await startTestApp({ ...BASE, ...where });
+      app = await startTestApp(config);
       const again = client(app, org);
       await waitFor(async () => (await again.deliveries(endpoint.id)).filter((d) => d.status === "SUCCEEDED").length === N, 15_000);
       expect(before).toBeLessThan(N);

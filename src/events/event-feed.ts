@@ -45,17 +45,20 @@ export interface LogPage {
 
 /**
  * The horizon of the statement's snapshot: the oldest transaction still in flight that may write to
- * this database, or the snapshot's end when there is none. A transaction of the snapshot's in-flight
- * list (`pg_snapshot_xip`) is left out only when it runs on a backend connected to another database
- * (xids are cluster-wide, the log is not): one that is no longer listed, a prepared one or one whose
- * backend shows no database counts, so the horizon errs only towards waiting. Without this, a long
- * transaction in any database of the server would hold every feed back.
+ * this database (the reader's own included, when it has an xid), or the snapshot's end when there
+ * is none. A transaction of the snapshot's in-flight list (`pg_snapshot_xip`) is left out only when
+ * it runs on a backend connected to another database (xids are cluster-wide, the log is not): one
+ * that is no longer listed, a prepared one or one whose backend shows no database counts, so the
+ * horizon errs only towards waiting. Without this, a long transaction in any database of the server
+ * would hold every feed back. PostgreSQL keeps the backends' list it read for the rest of the
+ * transaction, so a transaction computes the horizon once (each caller of readLog and
+ * currentHorizon reads it once per transaction).
  */
-const HORIZON = `SELECT coalesce(
+const HORIZON = `SELECT least(coalesce(
     (SELECT min(x) FROM pg_snapshot_xip(s.snap) x WHERE xid(x) NOT IN (
       SELECT a.backend_xid FROM pg_stat_get_activity(NULL) a
       WHERE a.backend_xid IS NOT NULL AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
-    pg_snapshot_xmax(s.snap)) AS horizon, pg_snapshot_xmax(s.snap) AS snapshot_end
+    pg_snapshot_xmax(s.snap)), pg_current_xact_id_if_assigned()) AS horizon, pg_snapshot_xmax(s.snap) AS snapshot_end
   FROM (SELECT pg_current_snapshot() AS snap) s`;
 
 /**
