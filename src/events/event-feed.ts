@@ -96,7 +96,13 @@ export async function readLog(ds: DataSource | EntityManager, query: LogQuery): 
   const last = events.length ? events[events.length - 1].position : query.after;
   const horizon = { xid: BigInt(rows[0].horizon), seq: 0n };
   const resumeAt = more ? last! : last ? laterPosition(last, horizon) : horizon;
-  return { events, more, resumeAt, snapshotEnd: BigInt(rows[0].snapshot_end!) };
+  return { events, more, resumeAt, snapshotEnd: BigInt(rows[0].snapshot_end) };
+}
+
+/** The first xid not yet assigned now: every transaction committed by now lies below it. */
+export async function logEnd(ds: DataSource): Promise<bigint> {
+  const [row] = await ds.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+  return BigInt(row.xmax);
 }
 
 /** The log's horizon now: the position before every event of a transaction still in flight or yet to start. */
@@ -110,7 +116,7 @@ export const cursorExpired = () =>
 
 interface RawRow {
   horizon: string;
-  snapshot_end?: string;
+  snapshot_end: string;
   expired: boolean;
   id: string | null;
   org_id: string;

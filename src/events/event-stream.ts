@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import { logger } from "../common/logger";
 import { SerialTask } from "../common/serial-task";
 import { comparePositions, laterPosition, type LogPosition } from "./event-cursor";
-import { currentHorizon, readLog, type LoggedEvent } from "./event-feed";
+import { currentHorizon, logEnd, readLog, type LoggedEvent } from "./event-feed";
 import type { EventType } from "./event-type";
 
 /** What one subscriber receives: one org's events of some types, perhaps of one lead. */
@@ -102,8 +102,7 @@ export class EventStream {
       try {
         // Every event committed by now lies below this xid; read until the horizon passes it (a
         // transaction still in flight in this database holds the horizon back), for up to drainMs.
-        const [row] = await this.ds.query(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
-        const committed = BigInt(row.xmax);
+        const committed = await logEnd(this.ds);
         await this.readAll();
         while (this.position.xid < committed && Date.now() < until) {
           await new Promise((r) => setTimeout(r, 20));

@@ -113,13 +113,14 @@ export function offOriginReferences(html: string): string[] {
  * allowed by hash; Monaco and emotion inject styles at runtime, hence `'unsafe-inline'` for styles.
  * `connect-src` names the page's own host over ws: and wss: too (subscriptions): CSP 3's `'self'`
  * covers them, older browsers' does not. `host` is the request's Host header, used only when it is
- * a plain host[:port], so nothing else can reach the header.
+ * a plain host[:port], so nothing else can reach the header. The scripts are hashed once; the
+ * policy is then made per request's host.
  */
-function contentSecurityPolicy(html: string, host?: string): string {
+function contentSecurityPolicy(html: string): (host?: string) => string {
   const hashes = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)]
     .filter((m) => m[1].trim() !== "")
     .map((m) => `'sha256-${createHash("sha256").update(m[1]).digest("base64")}'`);
-  return [
+  return (host) => [
     "default-src 'self'",
     `script-src 'self' ${hashes.join(" ")}`,
     "style-src 'self' 'unsafe-inline'",
@@ -171,7 +172,7 @@ export function playground(options: PlaygroundOptions): { page: FastifyPluginCal
         if (request.method !== "GET" || request.routeOptions.url !== options.endpoint || accepts(request.raw).type(ENDPOINT_TYPES) !== "text/html") return next();
         reply
           .headers({
-            "content-security-policy": contentSecurityPolicy(html, request.headers.host),
+            "content-security-policy": csp(request.headers.host),
             // The page embeds the development token.
             "cache-control": "no-store",
             "x-content-type-options": "nosniff",
@@ -192,7 +193,7 @@ export function playground(options: PlaygroundOptions): { page: FastifyPluginCal
       // Revalidated by ETag on every load: the file names are not content-hashed.
       reply.headers({ etag: file.headers.etag, "cache-control": "no-cache", vary: "Accept-Encoding" });
       if (request.headers["if-none-match"] === file.headers.etag) return reply.code(304).send();
-      return reply.headers({ ...file.headers, "content-security-policy": csp, "x-content-type-options": "nosniff" }).send(file.content);
+      return reply.headers({ ...file.headers, "content-security-policy": csp(), "x-content-type-options": "nosniff" }).send(file.content);
     });
     done();
   };

@@ -65,6 +65,8 @@ export class WebhookDispatcher {
   private readonly outcomes: Array<{ delivery: Claimed; outcome: AttemptOutcome; resolve: () => void; reject: (err: unknown) => void }> = [];
   /** The log may hold events not fanned out yet (a commit here, the poll). */
   private logGrew = false;
+  /** Whether any org has an enabled endpoint, as of the last poll. */
+  private anyEnabled = true;
   private readonly inFlight = new Map<string, { claim: string; controller: AbortController; done: Promise<void> }>();
 
   constructor(
@@ -80,9 +82,6 @@ export class WebhookDispatcher {
     void this.poll();
     return this;
   }
-
-  /** Whether any org has an enabled endpoint, as of the last poll. */
-  private anyEnabled = true;
 
   private async poll(): Promise<void> {
     try {
